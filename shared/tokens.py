@@ -1,0 +1,67 @@
+"""Signed EdDSA JWTs: minted by `tenants` (and the operator CLI), verified by every service."""
+
+import time
+import uuid
+
+import jwt
+
+from shared.caller import ALL_TENANTS, Caller, Grant
+from shared.errors import Unauthenticated
+
+ALGORITHM = "EdDSA"
+LEEWAY_SECONDS = 10
+
+
+def issue_token(private_key, *, subject, tenant, grants, ttl, audience, issuer, now=None):
+    now = int(now if now is not None else time.time())
+    claims = {
+        "iss": issuer,
+        "aud": audience,
+        "sub": subject,
+        "tenant": tenant,
+        "roles": [grant.as_claim() for grant in grants],
+        "iat": now,
+        "exp": now + int(ttl),
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, private_key, algorithm=ALGORITHM)
+
+
+def bearer_token(authorization):
+    """The raw token from an ``authorization`` context value (``Bearer <jwt>``)."""
+    if not authorization or not isinstance(authorization, str):
+        raise Unauthenticated("missing token")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("authorization must be 'Bearer <token>'")
+    return token.strip()
+
+
+def verify_token(token, public_key, *, audience, issuer, now=None):
+    """Return the Caller a token proves, or raise Unauthenticated."""
+    try:
+        claims = jwt.decode(
+            token,
+            public_key,
+            algorithms=[ALGORITHM],  # a fixed list: "none" and HS* tokens are refused
+            audience=audience,
+            issuer=issuer,
+            leeway=LEEWAY_SECONDS,
+            options={"require": ["exp", "iat", "sub", "tenant"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthenticated("token expired") from None
+    except jwt.InvalidTokenError as exc:
+        raise Unauthenticated(f"invalid token: {exc}") from None
+    if now is not None and claims["exp"] + LEEWAY_SECONDS < now:
+        raise Unauthenticated("token expired")
+    try:
+        grants = tuple(Grant.from_claim(claim) for claim in claims.get("roles", []))
+    except (KeyError, TypeError, AttributeError):
+        raise Unauthenticated("invalid token: malformed roles") from None
+    caller = Caller(
+        subject=claims["sub"], tenant=claims["tenant"], grants=grants, token_id=claims.get("jti")
+    )
+    if caller.tenant == ALL_TENANTS and not caller.is_operator:
+        raise Unauthenticated("invalid token: only operators may span tenants")
+    return caller
