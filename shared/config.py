@@ -12,7 +12,8 @@ DEFAULT_CONFIG_FILE = REPO_ROOT / "deploy" / "config.yaml"
 
 DEFAULTS = {
     "AMQP_URI": "amqp://guest:guest@localhost:5672/",
-    "DATABASE_URL_TEMPLATE": "postgresql+psycopg://postgres@127.0.0.1:5432/gongjian_{service}",
+    "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432",
+    "DATABASE_PREFIX": "gongjian",
     "DB_POOL_SIZE": 10,
     "JWT_PUBLIC_KEY_FILE": "var/keys/jwt_public.pem",
     "JWT_PRIVATE_KEY_FILE": "var/keys/jwt_private.pem",
@@ -47,8 +48,6 @@ def resolve_path(value):
 
 
 def database_url(config, service):
-    return setting(config, "DATABASE_URL_TEMPLATE").format(service=service)
-
-
-def database_name(config, service):
-    return database_url(config, service).rsplit("/", 1)[1].split("?")[0]
+    """Each service owns one database, ``<DATABASE_PREFIX>_<service>`` on ``DATABASE_URL``."""
+    server = str(setting(config, "DATABASE_URL")).rstrip("/")
+    return f"{server}/{setting(config, 'DATABASE_PREFIX')}_{service}"

@@ -11,12 +11,12 @@ from shared.pagination import page
 from shared.provisioning import PROVISIONED, PROVISIONING_FAILED, ProvisioningReport
 from shared.rpc import rpc
 from shared.service import GongjianService
-from shared.services import PROVISIONED_SERVICES
+from shared.services import installed_services
 
 
 def expected_services(config):
     """Services a tenant must be provisioned in before it becomes active."""
-    return tuple(setting(config, "PROVISIONED_SERVICES") or PROVISIONED_SERVICES)
+    return tuple(setting(config, "PROVISIONED_SERVICES") or installed_services())
 
 
 def provisioning_reports(source_service):
@@ -96,4 +96,7 @@ class TenantsService(GongjianService):
     def issue_token(self, scope, data):
         return handlers.issue_token(scope, data, self.sign)
 
+    # One pair per service in shared.services.ALL_SERVICES (a unit test checks none is missing).
     on_tenants_provisioned, on_tenants_provisioning_failed = provisioning_reports("tenants")
+    on_organizations_provisioned, on_organizations_provisioning_failed = provisioning_reports("organizations")
+    on_venues_provisioned, on_venues_provisioning_failed = provisioning_reports("venues")

@@ -10,13 +10,12 @@ import uuid
 
 import pytest
 
+from shared.services import ALL_SERVICES
 from shared.testing.helpers import (
     RpcClient,
     TokenFactory,
     onboard_tenant,
 )
-
-KNOWN_SERVICES = ("tenants", "organizations", "venues")
 
 
 @pytest.fixture(scope="session")
@@ -30,26 +29,28 @@ def gj_keys(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def gj_database_template():
-    """One set of service databases per test session, dropped at the end."""
+def gj_databases():
+    """One set of service databases per test session (a random prefix), dropped at the end."""
+    from shared.config import database_url
     from shared.dbadmin import create_database, drop_database
 
-    host = os.environ.get("TEST_DATABASE_HOST", "postgresql+psycopg://postgres@127.0.0.1:5432")
-    prefix = f"gjt_{uuid.uuid4().hex[:8]}"
-    template = f"{host}/{prefix}_{{service}}"
-    for service in KNOWN_SERVICES:
-        create_database(template.format(service=service))
-    yield template
-    for service in KNOWN_SERVICES:
-        drop_database(template.format(service=service))
+    settings = {
+        "DATABASE_URL": os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432"),
+        "DATABASE_PREFIX": f"gjt_{uuid.uuid4().hex[:8]}",
+    }
+    for service in ALL_SERVICES:
+        create_database(database_url(settings, service))
+    yield settings
+    for service in ALL_SERVICES:
+        drop_database(database_url(settings, service))
 
 
 @pytest.fixture
-def gj_config(rabbit_config, gj_database_template, gj_keys):
+def gj_config(rabbit_config, gj_databases, gj_keys):
     """A complete service config pointing at this test's vhost and this session's databases."""
     config = dict(rabbit_config)
     config.update(
-        DATABASE_URL_TEMPLATE=gj_database_template,
+        **gj_databases,
         JWT_PUBLIC_KEY_FILE=str(gj_keys["public"]),
         JWT_PRIVATE_KEY_FILE=str(gj_keys["private"]),
         JWT_AUDIENCE="gongjian",
@@ -99,3 +100,29 @@ def onboard(operator):
         return onboard_tenant(operator, slug, **fields)
 
     return make
+
+
+@pytest.fixture
+def clock():
+    """The platform clock, reset after the test (see shared.clock)."""
+    from shared import clock as platform_clock
+
+    yield platform_clock
+    platform_clock.reset()
+
+
+@pytest.fixture
+def start_services(container_factory, gj_config):
+    """``start_services(OrganizationsService, ...)`` starts tenants plus the given services and
+    makes onboarding wait for all of them. Returns the config they run with."""
+    from services.tenants.service import TenantsService
+
+    def start(*service_classes, **config_overrides):
+        classes = [TenantsService] + [c for c in service_classes if c is not TenantsService]
+        gj_config["PROVISIONED_SERVICES"] = [c.name for c in classes]
+        gj_config.update(config_overrides)
+        for cls in classes:
+            container_factory(cls, gj_config).start()
+        return gj_config
+
+    return start
