@@ -23,7 +23,7 @@ from shared.metrics import ServiceMetrics
 from shared.outbox import add_event
 from shared.relay import OutboxRelay
 from shared.tenancy import TenantRegistry
-from shared.tokens import bearer_token, verify_token
+from shared.tokens import VerifiedTokens, bearer_token
 
 log = logging.getLogger("gongjian.calls")
 
@@ -38,6 +38,7 @@ class CallScope:
         self._session = None
         self._emitted = False
         self._after_commit = []
+        self.read_only = False  # set by @query before the session is opened
 
     @property
     def service(self):
@@ -72,6 +73,7 @@ class CallScope:
     def act_as_system(self, slug, tenant_scoped=True):
         """Event handlers run as the system identity of the event's tenant, in any status."""
         self.reset()
+        self.read_only = False
         self._caller = Caller.system(slug)
         self.tenant_slug = slug
         self.tenant = None
@@ -87,7 +89,7 @@ class CallScope:
         before a tenant is entered only ``platform.*`` tables are reachable."""
         if self._session is None:
             schema = self.tenant.schema if self.tenant is not None else None
-            self._session = self.context.database.session(schema)
+            self._session = self.context.database.session(schema, read_only=self.read_only)
         return self._session
 
     def emit(self, event_type, data, tenant=None):
@@ -113,16 +115,13 @@ class CallScope:
             hook()
 
     def rollback(self):
-        self._emitted = False
-        self._after_commit = []
-        if self._session is not None:
-            self._session.rollback()
+        """End the call's transaction without committing (closing the session rolls back)."""
+        self.reset()
 
     def reset(self):
         """Drop the session (after a failed attempt) so the next attempt starts clean."""
         if self._session is not None:
-            self._session.rollback()
-            self._session.close()
+            self._session.close()  # rolls back an open transaction and returns the connection
             self._session = None
         self._emitted = False
         self._after_commit = []
@@ -137,13 +136,15 @@ class CallContext(DependencyProvider):
         self.service_name = self.container.service_name
         self.metrics = ServiceMetrics(self.service_name)
         engine = create_service_engine(config, self.service_name)
-        self.database = ServiceDatabase(engine)
+        self.database = ServiceDatabase(engine, create_service_engine(config, self.service_name, read_only=True))
         extra = getattr(self.container.service_cls, "platform_metadata", ())
         ensure_platform_schema(engine, *extra)
         self.registry = TenantRegistry(engine, setting(config, "TENANT_CACHE_TTL"))
-        self.public_key = load_public_key(resolve_path(setting(config, "JWT_PUBLIC_KEY_FILE")))
-        self.audience = setting(config, "JWT_AUDIENCE")
-        self.issuer = setting(config, "JWT_ISSUER")
+        self.tokens = VerifiedTokens(
+            load_public_key(resolve_path(setting(config, "JWT_PUBLIC_KEY_FILE"))),
+            audience=setting(config, "JWT_AUDIENCE"),
+            issuer=setting(config, "JWT_ISSUER"),
+        )
         self.relay = OutboxRelay(
             engine,
             self.service_name,
@@ -168,8 +169,7 @@ class CallContext(DependencyProvider):
         self.relay.stop(timeout=1)
 
     def authenticate(self, authorization):
-        token = bearer_token(authorization)
-        return verify_token(token, self.public_key, audience=self.audience, issuer=self.issuer)
+        return self.tokens.verify(bearer_token(authorization))
 
     def get_dependency(self, worker_ctx):
         scope = CallScope(self, worker_ctx)

@@ -6,8 +6,10 @@ tenant's schema. ``text()`` SQL is not translated: qualify it explicitly or don'
 tenant tables.
 """
 
+import time
+
 import psycopg
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, exc, text
 from sqlalchemy.orm import Session
 
 from shared import platform_tables
@@ -15,6 +17,8 @@ from shared.config import database_url, setting
 
 EXTENSIONS = ("postgis", "ltree", "btree_gist")
 PLATFORM_LOCK_ID = 7_221_001  # advisory lock serialising platform DDL between replicas
+PING_AFTER_IDLE_SECONDS = 10.0
+READ_ONLY_STATEMENTS = ("SELECT", "WITH", "SHOW")
 
 
 def require_pure_python_psycopg():
@@ -26,42 +30,82 @@ def require_pure_python_psycopg():
         )
 
 
-def create_service_engine(config, service, **overrides):
+def create_service_engine(config, service, read_only=False, **overrides):
+    """The service database's engine. ``read_only`` gives the pool query endpoints use: its
+    connections stay in autocommit (one round trip per SELECT, nothing to reset on return) and
+    refuse writes."""
     require_pure_python_psycopg()
     options = dict(
         pool_size=int(setting(config, "DB_POOL_SIZE")),
         max_overflow=int(setting(config, "DB_POOL_SIZE")),
-        pool_pre_ping=True,
         pool_recycle=1800,
         connect_args={"application_name": f"gongjian-{service}"},
     )
+    if read_only:
+        options.update(isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
     options.update(overrides)
-    return create_engine(database_url(config, service), **options)
+    engine = create_engine(database_url(config, service), **options)
+    _ping_idle_connections(engine)
+    if read_only:
+        _refuse_writes(engine)
+    return engine
+
+
+def _ping_idle_connections(engine):
+    """Like pool_pre_ping, but only for connections idle long enough to have gone stale: a busy
+    service keeps its connections warm and saves a round trip on every call."""
+
+    @event.listens_for(engine, "checkin")
+    def remember_checkin(dbapi_connection, record):
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping_if_idle(dbapi_connection, record, proxy):
+        idle_since = record.info.get("checked_in_at")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            dbapi_connection.execute("SELECT 1")
+        except psycopg.Error:
+            raise exc.DisconnectionError("stale pooled connection") from None  # pool reconnects
+
+
+def _refuse_writes(engine):
+    """In autocommit a write would commit on its own: the read pool accepts only reads."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def refuse_writes(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(READ_ONLY_STATEMENTS):
+            raise RuntimeError("query endpoints are read-only; use @command to write")
 
 
 class ServiceDatabase:
     """A service's database: its engine and per-tenant bindings (cached, so cost is per call,
     not per tenant)."""
 
-    def __init__(self, engine):
+    def __init__(self, engine, read_engine=None):
         self.engine = engine
-        self._tenant_binds = {}
+        self.read_engine = read_engine or engine
+        self._binds = {}
 
-    def bind_for(self, schema):
-        if schema is None:
-            return self.engine
-        bind = self._tenant_binds.get(schema)
+    def bind_for(self, schema, read_only=False):
+        key = (schema, read_only)
+        bind = self._binds.get(key)
         if bind is None:
-            bind = self.engine.execution_options(schema_translate_map={None: schema})
-            self._tenant_binds[schema] = bind
+            engine = self.read_engine if read_only else self.engine
+            bind = engine if schema is None else engine.execution_options(
+                schema_translate_map={None: schema})
+            self._binds[key] = bind
         return bind
 
-    def session(self, schema=None):
-        """A new Session; with ``schema`` every unqualified table lives in that tenant schema."""
-        return Session(bind=self.bind_for(schema), expire_on_commit=False, autoflush=True)
+    def session(self, schema=None, read_only=False):
+        """A new Session; with ``schema`` every unqualified table lives in that tenant schema.
+        ``read_only`` sessions autocommit each SELECT and refuse writes."""
+        return Session(bind=self.bind_for(schema, read_only), expire_on_commit=False, autoflush=True)
 
     def dispose(self):
         self.engine.dispose()
+        self.read_engine.dispose()
 
 
 def ensure_platform_schema(engine, *extra_metadata):

@@ -54,6 +54,7 @@ def _endpoint(schema, *, tenant, authenticated, write):
         @functools.wraps(fn)
         def wrapper(self, *args, **kwargs):
             scope = self.ctx
+            scope.read_only = not write
             if authenticated:
                 scope.caller  # noqa: B018 - verify the token before anything else
             if tenant:

@@ -8,6 +8,8 @@ A service's ``migrations/env.py`` is just::
     run_migrations()
 """
 
+import threading
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -15,6 +17,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from shared.config import REPO_ROOT
+
+# alembic's `context` and `op` are process-wide proxies: two green threads migrating at once
+# would run each other's operations on the wrong connection. One migration at a time per process
+# (threading.Lock is green under eventlet's monkey patch).
+_alembic_lock = threading.Lock()
 
 
 def migrations_dir(service):
@@ -41,7 +48,8 @@ def current_revision(connection, schema):
 def upgrade_tenant(connection, service, schema, revision="head"):
     """Create ``schema`` if needed and upgrade it; idempotent. Returns the revision reached."""
     connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-    command.upgrade(alembic_config(service, connection, schema), revision)
+    with _alembic_lock:
+        command.upgrade(alembic_config(service, connection, schema), revision)
     return current_revision(connection, schema)
 
 

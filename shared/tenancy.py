@@ -7,6 +7,7 @@ service's events) and refuses calls for tenants that are unknown, provisioning o
 import re
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -61,32 +62,69 @@ class TenantInfo:
 
 
 class TenantRegistry:
-    """Reads ``platform.tenants`` with a short per-tenant cache, so a call costs one dict lookup
-    however many tenants there are; a status change is seen within ``ttl`` seconds everywhere."""
+    """This service's view of ``platform.tenants``, held in memory so a call costs one dict
+    lookup however many tenants there are. Every ``ttl`` seconds the first caller pulls the rows
+    changed since the last pull (with an overlap for transactions still in flight when it
+    looked); a full reload runs every few minutes as a safety net. A status change is therefore
+    seen within ``ttl`` seconds by every replica (at once by the one that made it)."""
+
+    OVERLAP = timedelta(seconds=60)
+    FULL_RELOAD_SECONDS = 300.0
 
     def __init__(self, engine, ttl):
         self.engine = engine
         self.ttl = float(ttl)
-        self._cache = {}
+        self._tenants = {}
+        self._unknown = {}  # slug → monotonic time until which "no such tenant" is trusted
+        self._next_refresh = 0.0
+        self._next_full_reload = 0.0
+        self._watermark = None
 
     def get(self, slug):
         now = time.monotonic()
-        hit = self._cache.get(slug)
-        if hit is not None and hit[1] > now:
-            return hit[0]
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(platform_tables.tenants).where(platform_tables.tenants.c.slug == slug)
-            ).first()
-        info = TenantInfo.from_row(row) if row else None
-        self._cache[slug] = (info, now + self.ttl)
+        if now >= self._next_refresh:
+            self._refresh(now)
+        info = self._tenants.get(slug)
+        if info is None and self._unknown.get(slug, 0.0) <= now:
+            info = self._load(slug)  # created after the last refresh?
+            if info is None:
+                self._unknown[slug] = now + self.ttl
         return info
 
     def invalidate(self, slug=None):
         if slug is None:
-            self._cache.clear()
+            self._tenants.clear()
+            self._next_full_reload = 0.0
         else:
-            self._cache.pop(slug, None)
+            self._tenants.pop(slug, None)
+        self._unknown.clear()
+        self._next_refresh = 0.0
+
+    def _refresh(self, now):
+        self._next_refresh = now + self.ttl  # first: other green threads keep using the snapshot
+        table = platform_tables.tenants
+        statement = select(table)
+        full = now >= self._next_full_reload or self._watermark is None
+        if not full:
+            statement = statement.where(table.c.updated_at >= self._watermark - self.OVERLAP)
+        with self.engine.connect() as conn:
+            rows = conn.execute(statement).all()
+        if full:
+            self._tenants = {}
+            self._next_full_reload = now + self.FULL_RELOAD_SECONDS
+        for row in rows:
+            self._tenants[row.slug] = TenantInfo.from_row(row)
+            if self._watermark is None or row.updated_at > self._watermark:
+                self._watermark = row.updated_at
+
+    def _load(self, slug):
+        table = platform_tables.tenants
+        with self.engine.connect() as conn:
+            row = conn.execute(select(table).where(table.c.slug == slug)).first()
+        if row is None:
+            return None
+        info = self._tenants[slug] = TenantInfo.from_row(row)
+        return info
 
     def require_active(self, slug):
         if not isinstance(slug, str) or not SLUG_PATTERN.match(slug):

@@ -37,7 +37,38 @@ def bearer_token(authorization):
     return token.strip()
 
 
-def verify_token(token, public_key, *, audience, issuer, now=None):
+class VerifiedTokens:
+    """Remembers tokens whose signature was already checked (an integrator reuses one token for
+    many calls); expiry is still checked on every call. Bounded, oldest entries dropped first."""
+
+    def __init__(self, public_key, *, audience, issuer, size=20000):
+        self.public_key = public_key
+        self.audience = audience
+        self.issuer = issuer
+        self.size = size
+        self._known = {}
+
+    def verify(self, token, now=None):
+        now = time.time() if now is None else now
+        hit = self._known.get(token)
+        if hit is not None:
+            caller, expires = hit
+            if now <= expires + LEEWAY_SECONDS:
+                return caller
+            del self._known[token]
+            raise Unauthenticated("token expired")
+        caller, expires = verify_token(
+            token, self.public_key, audience=self.audience, issuer=self.issuer, now=now,
+            with_expiry=True,
+        )
+        if len(self._known) >= self.size:
+            for stale in list(self._known)[: self.size // 10]:
+                del self._known[stale]
+        self._known[token] = (caller, expires)
+        return caller
+
+
+def verify_token(token, public_key, *, audience, issuer, now=None, with_expiry=False):
     """Return the Caller a token proves, or raise Unauthenticated."""
     try:
         claims = jwt.decode(
@@ -64,4 +95,4 @@ def verify_token(token, public_key, *, audience, issuer, now=None):
     )
     if caller.tenant == ALL_TENANTS and not caller.is_operator:
         raise Unauthenticated("invalid token: only operators may span tenants")
-    return caller
+    return (caller, claims["exp"]) if with_expiry else caller

@@ -13,6 +13,10 @@ from shared.rpc import rpc
 from shared.service import GongjianService
 from shared.services import installed_services
 
+# Schemas are built once: instantiating a marshmallow schema costs more than using it.
+TENANT = schemas.Tenant()
+API_CLIENT = schemas.ApiClient()
+
 
 def expected_services(config):
     """Services a tenant must be provisioned in before it becomes active."""
@@ -45,51 +49,56 @@ class TenantsService(GongjianService):
     @rpc
     @command(schemas.CreateTenant(), tenant=False)
     def create_tenant(self, scope, data):
-        return schemas.Tenant().dump(handlers.create_tenant(scope, data, expected_services(self.config)))
+        return TENANT.dump(handlers.create_tenant(scope, data, expected_services(self.config)))
 
     @rpc
     @query(tenant=False)
     def get_tenant(self, scope, slug):
-        return schemas.Tenant().dump(handlers.get_tenant(scope, slug))
+        return TENANT.dump(handlers.get_tenant(scope, slug))
 
     @rpc
     @query(schemas.ListTenants(), tenant=False)
     def list_tenants(self, scope, payload=None):
         result = handlers.list_tenants(scope, payload)
-        return {**result, "items": schemas.Tenant(many=True).dump(result["items"])}
+        return {**result, "items": TENANT.dump(result["items"], many=True)}
 
     @rpc
     @command(schemas.SuspendTenant(), tenant=False)
     def suspend_tenant(self, scope, data):
-        return schemas.Tenant().dump(handlers.change_status(scope, data["slug"], "suspend"))
+        return TENANT.dump(handlers.change_status(scope, data["slug"], "suspend"))
 
     @rpc
     @command(schemas.TenantRef(), tenant=False)
     def resume_tenant(self, scope, data):
-        return schemas.Tenant().dump(handlers.change_status(scope, data["slug"], "resume"))
+        return TENANT.dump(handlers.change_status(scope, data["slug"], "resume"))
 
     @rpc
     @command(schemas.TenantRef(), tenant=False)
     def reprovision_tenant(self, scope, data):
         tenant = handlers.reprovision_tenant(scope, data["slug"], expected_services(self.config))
-        return schemas.Tenant().dump(tenant)
+        return TENANT.dump(tenant)
 
     @rpc
     @command(schemas.CreateApiClient())
     def create_api_client(self, scope, data):
         client, secret = handlers.create_api_client(scope, data)
-        return {**schemas.ApiClient().dump(client), "client_secret": secret}  # shown only once
+        return {**API_CLIENT.dump(client), "client_secret": secret}  # shown only once
 
     @rpc
     @query(schemas.ListApiClients())
     def list_api_clients(self, scope, payload=None):
         clients = handlers.list_api_clients(scope, payload)
-        return page(clients, payload["limit"], lambda c: [str(c.id)], schemas.ApiClient().dump)
+        return page(clients, payload["limit"], lambda c: [str(c.id)], API_CLIENT.dump)
+
+    @rpc
+    @query()
+    def get_api_client(self, scope, client_id):
+        return API_CLIENT.dump(handlers.get_api_client(scope, client_id))
 
     @rpc
     @command(schemas.ApiClientRef())
     def revoke_api_client(self, scope, data):
-        return schemas.ApiClient().dump(handlers.revoke_api_client(scope, data["client_id"]))
+        return API_CLIENT.dump(handlers.revoke_api_client(scope, data["client_id"]))
 
     @rpc
     @command(schemas.IssueToken(), authenticated=False)

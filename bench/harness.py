@@ -1,0 +1,208 @@
+"""Benchmark harness: services run as real `nameko run` subprocesses in a private RabbitMQ vhost
+with private databases and signing keys; the client drives them from this process with eventlet.
+Every figure is printed next to a bare nameko echo measured in the same run.
+
+    with BenchEnvironment(["tenants"]) as env:
+        baseline = env.echo_baseline(calls=2000, concurrency=10)
+        stats = env.measure(lambda rpc: rpc.tenants.get_api_client(cid), calls=2000,
+                            concurrency=10, tenant="t1", token=env.tokens.admin("t1"))
+        print_table("title", [("bare echo", baseline), ("tenant read", stats)], baseline)
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import eventlet
+import requests
+import yaml
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from shared.config import REPO_ROOT, database_url, load_config
+from shared.dbadmin import create_database, drop_database
+from shared.keys import generate_keypair, load_private_key
+from shared.services import service_class
+from shared.testing.helpers import TokenFactory, onboard_tenant, wait_for
+
+MANAGEMENT = os.environ.get("RABBIT_API_URI", "http://guest:guest@127.0.0.1:15672")
+BROKER = os.environ.get("BENCH_AMQP", "amqp://guest:guest@127.0.0.1:5672")
+DATABASE_SERVER = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
+
+
+@dataclass
+class Stats:
+    calls: int
+    seconds: float
+    latencies: list
+
+    @property
+    def throughput(self):
+        return self.calls / self.seconds
+
+    def percentile(self, p):
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+
+    @property
+    def p50(self):
+        return self.percentile(50)
+
+    @property
+    def p99(self):
+        return self.percentile(99)
+
+    @property
+    def mean_ms(self):
+        return statistics.fmean(self.latencies) * 1000
+
+
+class BenchEnvironment:
+    def __init__(self, services, config_overrides=None):
+        self.services = list(services)
+        self.tag = uuid.uuid4().hex[:8]
+        self.vhost = f"gongjian-bench-{self.tag}"
+        self.overrides = config_overrides or {}
+        self.processes = []
+        self.folder = Path(tempfile.mkdtemp(prefix="gongjian-bench-"))
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def __enter__(self):
+        session = requests.Session()
+        session.put(f"{MANAGEMENT}/api/vhosts/{self.vhost}").raise_for_status()
+        session.put(
+            f"{MANAGEMENT}/api/permissions/{self.vhost}/guest",
+            json={"configure": ".*", "write": ".*", "read": ".*"},
+        ).raise_for_status()
+        private, public = self.folder / "private.pem", self.folder / "public.pem"
+        generate_keypair(private, public)
+        self.tokens = TokenFactory(load_private_key(private))
+        config = load_config()
+        config.pop("LOGGING", None)
+        config.update(
+            AMQP_URI=f"{BROKER}/{self.vhost}",
+            DATABASE_URL=DATABASE_SERVER,
+            DATABASE_PREFIX=f"gjb_{self.tag}",
+            JWT_PUBLIC_KEY_FILE=str(public),
+            JWT_PRIVATE_KEY_FILE=str(private),
+            PROVISIONED_SERVICES=[s for s in self.services if s != "echo"],
+            WEB_SERVER_ADDRESS="127.0.0.1:0",
+        )
+        config.update(self.overrides)
+        self.config = config
+        self.config_file = self.folder / "config.yaml"
+        self.config_file.write_text(yaml.safe_dump(config))
+        for service in self.services:
+            if service != "echo":
+                create_database(database_url(config, service))
+        try:
+            self.start("echo", *self.services)
+        except Exception:
+            self.__exit__(*sys.exc_info())
+            raise
+        return self
+
+    def start(self, *services):
+        env = dict(os.environ, PYTHONWARNINGS="ignore")
+        env.pop("GONGJIAN_FAULTS", None)
+        for service in dict.fromkeys(services):
+            target = "bench.echo:EchoService" if service == "echo" else (
+                f"services.{service}.service:{service_class(service).__name__}")
+            log = open(self.folder / f"{service}.log", "ab")
+            self.processes.append(subprocess.Popen(
+                [str(REPO_ROOT / ".venv" / "bin" / "nameko"), "run", "--config", str(self.config_file), target],
+                cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            ))
+        with self.client() as rpc:
+            wait_for(lambda: _answers(rpc.echo.echo, 1), timeout=60, message="echo service")
+            for service in services:
+                if service != "echo":
+                    operator = self.tokens.operator()
+                    with self.client(token=operator) as op:
+                        wait_for(lambda s=service, o=op: _answers(getattr(o, s).health), timeout=60,
+                                 message=f"service {service}")
+
+    def __exit__(self, *exc):
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for service in self.services:
+            if service != "echo":
+                drop_database(database_url(self.config, service))
+        requests.delete(f"{MANAGEMENT}/api/vhosts/{self.vhost}")
+
+    # -- clients and measurement -------------------------------------------------------------
+    def client(self, tenant=None, token=None, timeout=60):
+        context = {}
+        if tenant:
+            context["tenant"] = tenant
+        if token:
+            context["authorization"] = f"Bearer {token}"
+        return ClusterRpcProxy({"AMQP_URI": self.config["AMQP_URI"]}, context_data=context, timeout=timeout)
+
+    def onboard(self, slug, **fields):
+        with self.client(token=self.tokens.operator()) as operator:
+            return onboard_tenant(operator, slug, timeout=120, **fields)
+
+    def measure(self, call, calls=2000, concurrency=10, tenant=None, token=None, warmup=100):
+        """Run ``call(rpc)`` ``calls`` times over ``concurrency`` clients (one RPC proxy each)."""
+        per_worker = max(1, calls // concurrency)
+        latencies = []
+
+        def worker(index):
+            with self.client(tenant, token) as rpc:
+                for _ in range(max(1, warmup // concurrency)):
+                    call(rpc)
+                ready.append(index)
+                while len(ready) < concurrency:
+                    eventlet.sleep(0.001)
+                for _ in range(per_worker):
+                    started = time.perf_counter()
+                    call(rpc)
+                    latencies.append(time.perf_counter() - started)
+
+        ready = []
+        pool = eventlet.GreenPool(concurrency)
+        threads = [pool.spawn(worker, i) for i in range(concurrency)]
+        while len(ready) < concurrency:
+            eventlet.sleep(0.001)
+        started = time.perf_counter()
+        for thread in threads:
+            thread.wait()
+        return Stats(calls=len(latencies), seconds=time.perf_counter() - started, latencies=latencies)
+
+    def echo_baseline(self, calls=2000, concurrency=10):
+        return self.measure(lambda rpc: rpc.echo.echo("ping"), calls=calls, concurrency=concurrency)
+
+
+def retarget(rpc, tenant, token):
+    """Point an open client at another tenant (benchmarks spread calls over many tenants
+    without opening a reply queue per tenant)."""
+    rpc._worker_ctx.data.update(tenant=tenant, authorization=f"Bearer {token}")
+
+
+def _answers(method, *args):
+    try:
+        method(*args)
+        return True
+    except Exception:  # noqa: BLE001 - not up yet
+        return False
+
+
+def print_table(title, rows, baseline):
+    """rows: [(label, Stats)] — prints calls/s, p50, p99 and the ratio to the baseline."""
+    print(f"\n## {title}")
+    print(f"{'':32} {'calls/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'throughput vs echo':>19}")
+    for label, stats in rows:
+        ratio = stats.throughput / baseline.throughput
+        print(f"{label:32} {stats.throughput:9.1f} {stats.p50:8.2f} {stats.p99:8.2f} {ratio:19.2f}")
+    sys.stdout.flush()
