@@ -20,6 +20,7 @@ from shared.db import ServiceDatabase, create_service_engine, ensure_platform_sc
 from shared.errors import Forbidden, TenantUnavailable
 from shared.keys import load_public_key
 from shared.metrics import ServiceMetrics
+from shared.migrations import register_migrations
 from shared.outbox import add_event
 from shared.relay import OutboxRelay
 from shared.tenancy import TenantRegistry
@@ -137,6 +138,9 @@ class CallContext(DependencyProvider):
         self.metrics = ServiceMetrics(self.service_name)
         engine = create_service_engine(config, self.service_name)
         self.database = ServiceDatabase(engine, create_service_engine(config, self.service_name, read_only=True))
+        migrations = getattr(self.container.service_cls, "migrations_path", None)
+        if migrations is not None:
+            register_migrations(self.service_name, migrations)
         extra = getattr(self.container.service_cls, "platform_metadata", ())
         ensure_platform_schema(engine, *extra)
         self.registry = TenantRegistry(engine, setting(config, "TENANT_CACHE_TTL"))

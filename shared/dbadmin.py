@@ -65,3 +65,19 @@ def drop_database(url):
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
     finally:
         engine.dispose()
+
+
+def empty_database(url):
+    """Drop every tenant schema and empty the platform tables (between tests)."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            for (schema,) in conn.execute(text(
+                "SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_%'"
+            )):
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            tables = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'platform'")).scalars().all()
+            if tables:
+                conn.execute(text("TRUNCATE " + ", ".join(f'platform."{t}"' for t in tables) + " CASCADE"))
+    finally:
+        engine.dispose()

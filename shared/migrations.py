@@ -9,6 +9,7 @@ A service's ``migrations/env.py`` is just::
 """
 
 import threading
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -24,8 +25,17 @@ from shared.config import REPO_ROOT
 _alembic_lock = threading.Lock()
 
 
+_elsewhere = {}
+
+
+def register_migrations(service, path):
+    """Use ``path`` for a service whose migrations are not in services/<name>/migrations
+    (services that live outside the tree, such as test services)."""
+    _elsewhere[service] = Path(path)
+
+
 def migrations_dir(service):
-    return REPO_ROOT / "services" / service / "migrations"
+    return _elsewhere.get(service) or REPO_ROOT / "services" / service / "migrations"
 
 
 def alembic_config(service, connection=None, schema=None):

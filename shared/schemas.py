@@ -1,6 +1,6 @@
 """Marshmallow building blocks shared by every service's schemas."""
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -19,13 +19,21 @@ class Input(Schema):
     class Meta:
         unknown = RAISE
 
-    @pre_load
-    def refuse_server_owned(self, data, **kwargs):
+    def load(self, data, **kwargs):
+        """Refuse server-owned fields by name, reported together with every other error."""
+        owned = {}
         if isinstance(data, dict):
-            owned = sorted(k for k in data if k in self.server_owned and k not in self.fields)
-            if owned:
-                raise ValidationError({k: ["is set by the server"] for k in owned})
-        return data
+            owned = {k: ["is set by the server"] for k in data
+                     if k in self.server_owned and k not in self.fields}
+            data = {k: v for k, v in data.items() if k not in owned}
+        try:
+            result = super().load(data, **kwargs)
+        except ValidationError as exc:
+            messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+            raise ValidationError({**messages, **owned}) from None
+        if owned:
+            raise ValidationError(owned)
+        return result
 
 
 class Output(Schema):

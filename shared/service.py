@@ -16,3 +16,5 @@ class GongjianService(TenantLifecycle, Operations):
     ctx = CallContext()
     # SQLAlchemy MetaData objects with extra platform-schema tables this service owns.
     platform_metadata = ()
+    # Where the tenant migrations live when not in services/<name>/migrations.
+    migrations_path = None

@@ -15,6 +15,7 @@ from shared import platform_tables
 from shared.errors import TenantUnavailable, ValidationError
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,40}$")
+SLUG_RULE = "2-41 lowercase letters, digits or '-', starting with a letter"
 
 PROVISIONING = "provisioning"
 ACTIVE = "active"
@@ -25,7 +26,7 @@ STATUSES = (PROVISIONING, ACTIVE, SUSPENDED, DELETING)
 
 def validate_slug(slug):
     if not isinstance(slug, str) or not SLUG_PATTERN.match(slug):
-        raise ValidationError("invalid tenant slug", {"tenant": [f"must match {SLUG_PATTERN.pattern}"]})
+        raise ValidationError("invalid tenant slug", {"tenant": [SLUG_RULE]})
     return slug
 
 

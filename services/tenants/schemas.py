@@ -5,11 +5,11 @@ from marshmallow import ValidationError, fields, validate, validates
 from services.tenants import domain
 from shared.caller import DELEGABLE_ROLES
 from shared.schemas import Input, Output, PageInput
-from shared.tenancy import SLUG_PATTERN, STATUSES
+from shared.tenancy import SLUG_PATTERN, SLUG_RULE, STATUSES
 
 
 class CreateTenant(Input):
-    slug = fields.String(required=True, validate=validate.Regexp(SLUG_PATTERN, error="must match ^[a-z][a-z0-9-]{1,40}$"))
+    slug = fields.String(required=True, validate=validate.Regexp(SLUG_PATTERN, error=SLUG_RULE))
     name = fields.String(required=True, validate=validate.Length(1, 100))
     division_code = fields.String(required=True)
     timezone = fields.String(load_default="Asia/Shanghai")

@@ -11,6 +11,9 @@ import uuid
 import pytest
 
 from shared.services import ALL_SERVICES
+
+# Test-only services built on the platform (tests/support) get databases too.
+TEST_SERVICES = ("probe",)
 from shared.testing.helpers import (
     RpcClient,
     TokenFactory,
@@ -38,16 +41,17 @@ def gj_databases():
         "DATABASE_URL": os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432"),
         "DATABASE_PREFIX": f"gjt_{uuid.uuid4().hex[:8]}",
     }
-    for service in ALL_SERVICES:
+    for service in ALL_SERVICES + TEST_SERVICES:
         create_database(database_url(settings, service))
     yield settings
-    for service in ALL_SERVICES:
+    for service in ALL_SERVICES + TEST_SERVICES:
         drop_database(database_url(settings, service))
 
 
 @pytest.fixture
 def gj_config(rabbit_config, gj_databases, gj_keys):
-    """A complete service config pointing at this test's vhost and this session's databases."""
+    """A complete service config pointing at this test's vhost and this session's databases,
+    which are emptied after the test (every test starts with no tenants)."""
     config = dict(rabbit_config)
     config.update(
         **gj_databases,
@@ -63,7 +67,12 @@ def gj_config(rabbit_config, gj_databases, gj_keys):
         max_workers=10,
         PROVISIONED_SERVICES=["tenants"],
     )
-    return config
+    yield config
+    from shared.config import database_url
+    from shared.dbadmin import empty_database
+
+    for service in ALL_SERVICES + TEST_SERVICES:
+        empty_database(database_url(gj_databases, service))
 
 
 @pytest.fixture
@@ -115,14 +124,25 @@ def clock():
 def start_services(container_factory, gj_config):
     """``start_services(OrganizationsService, ...)`` starts tenants plus the given services and
     makes onboarding wait for all of them. Returns the config they run with."""
-    from services.tenants.service import TenantsService
+    from services.tenants.service import TenantsService, provisioning_reports
 
     def start(*service_classes, **config_overrides):
-        classes = [TenantsService] + [c for c in service_classes if c is not TenantsService]
-        gj_config["PROVISIONED_SERVICES"] = [c.name for c in classes]
+        others = [c for c in service_classes if c.name != "tenants"]
+        tenants = _tenants_listening_to([c.name for c in others if c.name not in ALL_SERVICES])
+        gj_config["PROVISIONED_SERVICES"] = ["tenants"] + [c.name for c in others if hasattr(c, "ctx")]
         gj_config.update(config_overrides)
-        for cls in classes:
+        for cls in [tenants] + others:
             container_factory(cls, gj_config).start()
         return gj_config
+
+    def _tenants_listening_to(extra_services):
+        """TenantsService plus provisioning-report handlers for test-only services."""
+        if not extra_services:
+            return TenantsService
+        handlers = {}
+        for name in extra_services:
+            handlers[f"on_{name}_provisioned"], handlers[f"on_{name}_provisioning_failed"] = (
+                provisioning_reports(name))
+        return type("TenantsForTests", (TenantsService,), handlers)
 
     return start

@@ -1,0 +1,88 @@
+"""``probe``: a test-only service built on the platform like any other. It records the effects
+of events it consumes (to count lost and doubled effects), runs slow queries (greenness) and
+calls other services (RPC timeouts and context propagation)."""
+
+from pathlib import Path
+
+import eventlet
+from marshmallow import fields
+from nameko.rpc import rpc as nameko_rpc
+from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, func, insert, select, text
+
+from shared.endpoints import command, query
+from shared.events import on_event
+from shared.rpc import ServiceRpc, rpc
+from shared.schemas import Event
+from shared.service import GongjianService
+
+metadata = MetaData(schema="platform")
+effects = Table(
+    "probe_effects",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", Text, nullable=False),  # deliberately not unique: the inbox must dedupe
+    Column("tenant", Text, nullable=False),
+    Column("name", Text),
+    Column("seen_at", DateTime(timezone=True), server_default=func.now()),
+)
+
+FAILURES = {"remaining": 0}  # how many more times on_client_created should fail
+
+
+class ClientCreated(Event):
+    client_id = fields.String(required=True)
+    name = fields.String(required=True)
+    roles = fields.List(fields.Dict())
+
+
+class ProbeService(GongjianService):
+    name = "probe"
+    platform_metadata = (metadata,)
+    migrations_path = Path(__file__).parent / "probe_migrations"
+    tenants = ServiceRpc("tenants", timeout=0.5)
+    sleepy = ServiceRpc("sleepy", timeout=0.5)
+
+    @on_event("tenants", "api_client_created", schema=ClientCreated())
+    def on_client_created(self, scope, event):
+        if FAILURES["remaining"] > 0:
+            FAILURES["remaining"] -= 1
+            raise RuntimeError("injected handler failure")
+        scope.session.execute(
+            insert(effects).values(event_id=str(event["event_id"]), tenant=event["tenant"], name=event["name"])
+        )
+
+    @rpc
+    @query()
+    def slow(self, scope, seconds):
+        scope.session.execute(text("SELECT pg_sleep(:s)"), {"s": seconds})
+        return seconds
+
+    @rpc
+    @query()
+    def count_effects(self, scope, name):
+        return scope.session.execute(
+            select(func.count()).select_from(effects).where(effects.c.name == name,
+                                                            effects.c.tenant == scope.tenant_slug)
+        ).scalar()
+
+    @rpc
+    @command()
+    def ask_sleepy(self, scope):
+        return self.sleepy.nap()
+
+    @rpc
+    @query()
+    def who_am_i_via_tenants(self, scope, client_id):
+        """Calls tenants with this call's context: the caller's token and tenant travel along."""
+        return self.tenants.get_api_client(client_id)
+
+
+class SleepyService:
+    """Never answers in time."""
+
+    name = "sleepy"
+
+    @nameko_rpc
+    def nap(self):
+        eventlet.sleep(5)
+        return "late"
