@@ -11,14 +11,10 @@ import uuid
 import pytest
 
 from shared.services import ALL_SERVICES
+from shared.testing.helpers import RpcClient, TokenFactory, onboard_tenant
 
 # Test-only services built on the platform (tests/support) get databases too.
 TEST_SERVICES = ("probe",)
-from shared.testing.helpers import (
-    RpcClient,
-    TokenFactory,
-    onboard_tenant,
-)
 
 
 @pytest.fixture(scope="session")
