@@ -11,7 +11,6 @@ Every figure is printed next to a bare nameko echo measured in the same run.
 
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,14 +20,14 @@ from pathlib import Path
 
 import eventlet
 import requests
-import yaml
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from shared.config import REPO_ROOT, database_url, load_config
+from bench.echo import EchoService
+from shared.config import database_url, load_config
 from shared.dbadmin import create_database, drop_database
 from shared.keys import generate_keypair, load_private_key
-from shared.services import service_class
 from shared.testing.helpers import TokenFactory, onboard_tenant, wait_for
+from shared.testing.processes import ServiceProcess, write_config
 
 MANAGEMENT = os.environ.get("RABBIT_API_URI", "http://guest:guest@127.0.0.1:15672")
 BROKER = os.environ.get("BENCH_AMQP", "amqp://guest:guest@127.0.0.1:5672")
@@ -95,8 +94,7 @@ class BenchEnvironment:
         )
         config.update(self.overrides)
         self.config = config
-        self.config_file = self.folder / "config.yaml"
-        self.config_file.write_text(yaml.safe_dump(config))
+        self.config_file = write_config(config, self.folder / "config.yaml")
         for service in self.services:
             if service != "echo":
                 create_database(database_url(config, service))
@@ -108,16 +106,10 @@ class BenchEnvironment:
         return self
 
     def start(self, *services):
-        env = dict(os.environ, PYTHONWARNINGS="ignore")
-        env.pop("GONGJIAN_FAULTS", None)
         for service in dict.fromkeys(services):
-            target = "bench.echo:EchoService" if service == "echo" else (
-                f"services.{service}.service:{service_class(service).__name__}")
-            log = open(self.folder / f"{service}.log", "ab")
-            self.processes.append(subprocess.Popen(
-                [str(REPO_ROOT / ".venv" / "bin" / "nameko"), "run", "--config", str(self.config_file), target],
-                cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            ))
+            process = ServiceProcess(EchoService if service == "echo" else service, self.config_file,
+                                     self.folder / f"{service}.log")
+            self.processes.append(process.start())
         with self.client() as rpc:
             wait_for(lambda: _answers(rpc.echo.echo, 1), timeout=60, message="echo service")
             for service in services:
@@ -129,12 +121,7 @@ class BenchEnvironment:
 
     def __exit__(self, *exc):
         for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            process.stop()
         for service in self.services:
             if service != "echo":
                 drop_database(database_url(self.config, service))

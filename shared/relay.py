@@ -94,6 +94,8 @@ class OutboxRelay:
                 .limit(self.batch_size)
                 .with_for_update(skip_locked=True)
             ).all()
+            if not rows:
+                return 0
             sent = []
             for row in rows:
                 try:
@@ -111,8 +113,8 @@ class OutboxRelay:
                     )
                     break
                 sent.append(row.id)
-            faults.point("relay.after_publish")
             if sent:
+                faults.point("relay.after_publish")
                 conn.execute(
                     update(outbox).where(outbox.c.id.in_(sent)).values(published_at=func.now())
                 )

@@ -40,6 +40,7 @@ class RpcClient:
     """An integrator's client: ClusterRpcProxy with tenant and token in context data."""
 
     def __init__(self, config, tenant=None, token=None, timeout=30, **context):
+        self.config, self.tenant, self.token = config, tenant, token
         data = dict(context)
         if tenant is not None:
             data["tenant"] = tenant
