@@ -224,6 +224,7 @@ AGREEMENT = StateMachine("agreement", {
     "update": ({DRAFT, SIGNED}, None),
     "sign": ({DRAFT}, SIGNED),
     "terminate": ({SIGNED}, TERMINATED),
+    "fulfil commitments of": ({SIGNED}, None),
 })
 
 DONE, OVERDUE = "done", "overdue"
@@ -489,3 +490,8 @@ def consultation_problem(meeting_format, parties):
         if missing:
             return f"a four-party talk needs {', '.join(missing)}"
     return None
+
+
+def local_date(moment, timezone):
+    """The calendar date of ``moment`` in the tenant's time zone."""
+    return moment.astimezone(ZoneInfo(timezone)).date()

@@ -10,14 +10,16 @@ import uuid
 
 from geoalchemy2 import Geography
 from sqlalchemy import (
+    Boolean,
     Computed,
+    Date,
     DateTime,
     Float,
     ForeignKey,
     Integer,
     Text,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
 
 from shared import clock
@@ -80,3 +82,221 @@ class Node(Status, Base):
     archived_at = mapped_column(DateTime(timezone=True))
     created_at = _now()
     updated_at = _now()
+
+
+# -- resident units -------------------------------------------------------------------------
+
+
+class Unit(Status, Base):
+    __tablename__ = "units"
+
+    id: Mapped[uuid.UUID] = _uuid()
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    kind: Mapped[str] = mapped_column(Text, nullable=False)
+    credit_code: Mapped[str] = mapped_column(Text, nullable=False)  # unique per tenant
+    address: Mapped[str | None] = mapped_column(Text)
+    contact_name: Mapped[str | None] = mapped_column(Text)
+    contact_phone: Mapped[str | None] = mapped_column(Text)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
+    location = _location()
+    archived_at = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at = _now()
+    updated_at = _now()
+
+
+class ReportIn(Base):
+    """A unit reporting in (报到) to a community: pending → confirmed | rejected → withdrawn."""
+
+    __tablename__ = "unit_reports"
+
+    id: Mapped[uuid.UUID] = _uuid()
+    unit_id: Mapped[uuid.UUID] = _ref("units.id")
+    community_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    community_kind: Mapped[str] = mapped_column(Text, nullable=False, default="community")
+    status: Mapped[str] = mapped_column(Text, nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(Text, nullable=False)
+    requested_at = _now()
+    decided_by: Mapped[str | None] = mapped_column(Text)
+    decided_at = mapped_column(DateTime(timezone=True))
+    withdrawn_at = mapped_column(DateTime(timezone=True))
+
+
+# -- party organisations --------------------------------------------------------------------
+
+
+class PartyOrg(Base):
+    """A party organisation attached to a territory node ("1+3", "4 levels + 2")."""
+
+    __tablename__ = "party_orgs"
+
+    id: Mapped[uuid.UUID] = _uuid()
+    kind: Mapped[str] = mapped_column(Text, nullable=False)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    node_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    node_kind: Mapped[str] = mapped_column(Text, nullable=False)  # FK (node_id, node_kind)
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    parent_kind: Mapped[str | None] = mapped_column(Text)  # FK (parent_id, parent_kind)
+    branch_type: Mapped[str | None] = mapped_column(Text)
+    unit_id: Mapped[uuid.UUID | None] = _ref("units.id", nullable=True)
+    big_committee: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    founded_on = mapped_column(Date)
+    dissolved_at = mapped_column(DateTime(timezone=True))
+    created_at = _now()
+
+    @property
+    def status(self):
+        return "dissolved" if self.dissolved_at is not None else "active"
+
+
+class Seat(Base):
+    """A secretary, deputy, member or part-time member (兼职委员, from a resident unit)."""
+
+    __tablename__ = "party_org_seats"
+
+    id: Mapped[uuid.UUID] = _uuid()
+    org_id: Mapped[uuid.UUID] = _ref("party_orgs.id")
+    person_name: Mapped[str] = mapped_column(Text, nullable=False)
+    role: Mapped[str] = mapped_column(Text, nullable=False)
+    unit_id: Mapped[uuid.UUID | None] = _ref("units.id", nullable=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    started_on = mapped_column(Date, nullable=False)
+    ended_on = mapped_column(Date)
+    created_at = _now()
+
+
+# -- alliances, pairings, needs, agreements -------------------------------------------------
+
+
+class Alliance(Status, Base):
+    """A community's regional party-building alliance (区域化党建联盟)."""
+
+    __tablename__ = "alliances"
+
+    id: Mapped[uuid.UUID] = _uuid()
+    community_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    community_kind: Mapped[str] = mapped_column(Text, nullable=False, default="community")
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    founded_on = mapped_column(Date, nullable=False)
+    activity_day: Mapped[str | None] = mapped_column(Text)  # the members' regular activity day
+    archived_at = mapped_column(DateTime(timezone=True))
+    created_at = _now()
+
+
+class AllianceMember(Base):
+    __tablename__ = "alliance_members"
+
+    id: Mapped[uuid.UUID] = _uuid()
+    alliance_id: Mapped[uuid.UUID] = _ref("alliances.id")
+    unit_id: Mapped[uuid.UUID] = _ref("units.id")
+    council_role: Mapped[str | None] = mapped_column(Text)  # council seat (理事会)
+    liaison_name: Mapped[str | None] = mapped_column(Text)
+    liaison_phone: Mapped[str | None] = mapped_column(Text)
+    joined_on = mapped_column(Date, nullable=False)
+    left_on = mapped_column(Date)
+
+
+class ActivityDay(Base):
+    __tablename__ = "alliance_activity_days"
+
+    id: Mapped[uuid.UUID] = _uuid()
+    alliance_id: Mapped[uuid.UUID] = _ref("alliances.id")
+    held_on = mapped_column(Date, nullable=False)
+    title: Mapped[str] = mapped_column(Text, nullable=False)
+    host_unit_id: Mapped[uuid.UUID | None] = _ref("units.id", nullable=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    participants: Mapped[int | None] = mapped_column(Integer)
+    created_at = _now()
+
+
+class Pairing(Base):
+    """A city-level party organisation (its unit) paired with a community (结对)."""
+
+    __tablename__ = "pairings"
+
+    id: Mapped[uuid.UUID] = _uuid()
+    unit_id: Mapped[uuid.UUID] = _ref("units.id")
+    community_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    community_kind: Mapped[str] = mapped_column(Text, nullable=False, default="community")
+    started_on = mapped_column(Date, nullable=False)
+    ended_on = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def status(self):
+        return "ended" if self.ended_on is not None else "active"
+
+
+class Need(Base):
+    """An entry of a community's needs list (需求清单)."""
+
+    __tablename__ = "community_needs"
+
+    id: Mapped[uuid.UUID] = _uuid()
+    community_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    community_kind: Mapped[str] = mapped_column(Text, nullable=False, default="community")
+    title: Mapped[str] = mapped_column(Text, nullable=False)
+    category: Mapped[str] = mapped_column(Text, nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text, nullable=False, default="open")
+    created_at = _now()
+    closed_at = mapped_column(DateTime(timezone=True))
+
+
+class Agreement(Base):
+    """A co-building agreement (共建协议): draft → signed → terminated."""
+
+    __tablename__ = "agreements"
+
+    id: Mapped[uuid.UUID] = _uuid()
+    unit_id: Mapped[uuid.UUID] = _ref("units.id")
+    community_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    community_kind: Mapped[str] = mapped_column(Text, nullable=False, default="community")
+    title: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(Text, nullable=False, default="draft")
+    valid_from = mapped_column(Date, nullable=False)
+    valid_until = mapped_column(Date)
+    signed_at = mapped_column(DateTime(timezone=True))
+    signed_by: Mapped[str | None] = mapped_column(Text)
+    terminated_at = mapped_column(DateTime(timezone=True))
+    termination_reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at = _now()
+    updated_at = _now()
+
+
+class Resource(Base):
+    """An item of the unit's resource list (资源清单); spaces and parking carry lending windows."""
+
+    __tablename__ = "agreement_resources"
+
+    id: Mapped[uuid.UUID] = _uuid()
+    agreement_id: Mapped[uuid.UUID] = _ref("agreements.id")
+    kind: Mapped[str] = mapped_column(Text, nullable=False)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    description: Mapped[str | None] = mapped_column(Text)
+    windows: Mapped[list] = mapped_column(JSONB, nullable=False, default=list)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class Commitment(Base):
+    """A dated commitment of an agreement (against a need, a resource or a project)."""
+
+    __tablename__ = "agreement_commitments"
+
+    id: Mapped[uuid.UUID] = _uuid()
+    agreement_id: Mapped[uuid.UUID] = _ref("agreements.id")
+    description: Mapped[str] = mapped_column(Text, nullable=False)
+    due_on = mapped_column(Date, nullable=False)
+    need_id: Mapped[uuid.UUID | None] = _ref("community_needs.id", nullable=True)
+    resource_id: Mapped[uuid.UUID | None] = _ref("agreement_resources.id", nullable=True)
+    project_ref: Mapped[str | None] = mapped_column(Text)  # a project of the project library
+    status: Mapped[str] = mapped_column(Text, nullable=False, default="pending")
+    done_at = mapped_column(DateTime(timezone=True))
+    done_note: Mapped[str | None] = mapped_column(Text)
+    overdue_at = mapped_column(DateTime(timezone=True))
+    created_at = _now()

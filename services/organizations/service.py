@@ -4,17 +4,46 @@ co-building agreements, whistle-and-report, cases, consultations and statistics.
 Entry points only: each loads its payload (decorator), calls a handler, dumps the result.
 """
 
+from nameko.timer import timer
+
 from services.organizations import schemas
-from services.organizations.handlers import territory
+from services.organizations.handlers import agreements, alliances, party, sweeps, territory, units
 from shared.endpoints import command, query
+from shared.errors import Forbidden
 from shared.rpc import rpc
 from shared.service import GongjianService
+from shared.sweeps import for_each_tenant
 
 NODE = schemas.Node()
+SWEEP_INTERVAL_SECONDS = 60
 
 
 class OrganizationsService(GongjianService):
     name = "organizations"
+
+    # -- deadlines --------------------------------------------------------------------------
+
+    @timer(interval=SWEEP_INTERVAL_SECONDS)
+    def sweep_deadlines(self):
+        """Every minute, for every active tenant: escalate missed whistle deadlines and overdue
+        cases, mark overdue commitments (see handlers/sweeps.py)."""
+        for_each_tenant(self, sweeps.run)
+
+    @rpc
+    @query(tenant=False)  # each tenant's sweep commits in its own transaction as the system
+    def run_sweeps(self, scope):
+        """The timer's sweep on demand: a tenant admin sweeps their tenant (the context tenant);
+        a platform operator the context tenant, or every active tenant when none is given."""
+        caller = scope.caller
+        if scope.data.get("tenant") or not caller.is_operator:
+            if not caller.is_admin:
+                raise Forbidden("tenant administrators and operators only", {"roles": sorted(caller.roles)})
+            tenants = [scope.enter_tenant().slug]
+        else:
+            tenants = None
+        results = for_each_tenant(self, sweeps.run, tenants)
+        return {slug: ({"error": repr(result)} if isinstance(result, Exception) else result)
+                for slug, result in results.items()}
 
     # -- territory --------------------------------------------------------------------------
 
@@ -47,3 +76,201 @@ class OrganizationsService(GongjianService):
     @command(schemas.NodeRef())
     def archive_node(self, scope, data):
         return NODE.dump(territory.archive_node(scope, data))
+
+    # -- resident units and report-ins ------------------------------------------------------
+
+    @rpc
+    @command(schemas.RegisterUnit())
+    def register_unit(self, scope, data):
+        return units.register_unit(scope, data)
+
+    @rpc
+    @query()
+    def get_unit(self, scope, unit_id):
+        return units.get_unit(scope, unit_id)
+
+    @rpc
+    @query(schemas.ListUnits())
+    def list_units(self, scope, payload=None):
+        return units.list_units(scope, payload)
+
+    @rpc
+    @command(schemas.UpdateUnit())
+    def update_unit(self, scope, data):
+        return units.update_unit(scope, data)
+
+    @rpc
+    @command(schemas.RequestReportIn())
+    def request_report_in(self, scope, data):
+        return units.request_report_in(scope, data)
+
+    @rpc
+    @command(schemas.ReportInDecision())
+    def confirm_report_in(self, scope, data):
+        return units.confirm_report_in(scope, data)
+
+    @rpc
+    @command(schemas.ReportInDecision())
+    def reject_report_in(self, scope, data):
+        return units.reject_report_in(scope, data)
+
+    @rpc
+    @command(schemas.ReportInDecision())
+    def withdraw_report_in(self, scope, data):
+        return units.withdraw_report_in(scope, data)
+
+    @rpc
+    @query(schemas.ListReportIns())
+    def list_report_ins(self, scope, payload=None):
+        return units.list_report_ins(scope, payload)
+
+    # -- party organisations ----------------------------------------------------------------
+
+    @rpc
+    @command(schemas.CreatePartyOrg())
+    def create_party_org(self, scope, data):
+        return party.create_party_org(scope, data)
+
+    @rpc
+    @query()
+    def get_party_org(self, scope, party_org_id):
+        return party.get_party_org(scope, party_org_id)
+
+    @rpc
+    @query(schemas.ListPartyOrgs())
+    def list_party_orgs(self, scope, payload=None):
+        return party.list_party_orgs(scope, payload)
+
+    @rpc
+    @command(schemas.UpdatePartyOrg())
+    def update_party_org(self, scope, data):
+        return party.update_party_org(scope, data)
+
+    @rpc
+    @command(schemas.PartyOrgRef())
+    def dissolve_party_org(self, scope, data):
+        return party.dissolve_party_org(scope, data)
+
+    @rpc
+    @command(schemas.SeatMember())
+    def seat_member(self, scope, data):
+        return party.seat_member(scope, data)
+
+    @rpc
+    @command(schemas.UnseatMember())
+    def unseat_member(self, scope, data):
+        return party.unseat_member(scope, data)
+
+    # -- alliances and pairings -------------------------------------------------------------
+
+    @rpc
+    @command(schemas.CreateAlliance())
+    def create_alliance(self, scope, data):
+        return alliances.create_alliance(scope, data)
+
+    @rpc
+    @query()
+    def get_alliance(self, scope, alliance_id):
+        return alliances.get_alliance(scope, alliance_id)
+
+    @rpc
+    @query(schemas.ListAlliances())
+    def list_alliances(self, scope, payload=None):
+        return alliances.list_alliances(scope, payload)
+
+    @rpc
+    @command(schemas.AllianceMemberInput())
+    def add_alliance_member(self, scope, data):
+        return alliances.add_alliance_member(scope, data)
+
+    @rpc
+    @command(schemas.UpdateAllianceMember())
+    def update_alliance_member(self, scope, data):
+        return alliances.update_alliance_member(scope, data)
+
+    @rpc
+    @command(schemas.RemoveAllianceMember())
+    def remove_alliance_member(self, scope, data):
+        return alliances.remove_alliance_member(scope, data)
+
+    @rpc
+    @command(schemas.RecordActivityDay())
+    def record_activity_day(self, scope, data):
+        return alliances.record_activity_day(scope, data)
+
+    @rpc
+    @query(schemas.ListActivityDays())
+    def list_activity_days(self, scope, payload):
+        return alliances.list_activity_days(scope, payload)
+
+    @rpc
+    @command(schemas.CreatePairing())
+    def create_pairing(self, scope, data):
+        return alliances.create_pairing(scope, data)
+
+    @rpc
+    @command(schemas.EndPairing())
+    def end_pairing(self, scope, data):
+        return alliances.end_pairing(scope, data)
+
+    @rpc
+    @query(schemas.ListPairings())
+    def list_pairings(self, scope, payload=None):
+        return alliances.list_pairings(scope, payload)
+
+    # -- needs and co-building agreements ---------------------------------------------------
+
+    @rpc
+    @command(schemas.CreateNeed())
+    def create_need(self, scope, data):
+        return agreements.create_need(scope, data)
+
+    @rpc
+    @command(schemas.CloseNeed())
+    def close_need(self, scope, data):
+        return agreements.close_need(scope, data)
+
+    @rpc
+    @query(schemas.ListNeeds())
+    def list_needs(self, scope, payload=None):
+        return agreements.list_needs(scope, payload)
+
+    @rpc
+    @command(schemas.CreateAgreement())
+    def create_agreement(self, scope, data):
+        return agreements.create_agreement(scope, data)
+
+    @rpc
+    @query()
+    def get_agreement(self, scope, agreement_id):
+        return agreements.get_agreement(scope, agreement_id)
+
+    @rpc
+    @query(schemas.ListAgreements())
+    def list_agreements(self, scope, payload=None):
+        return agreements.list_agreements(scope, payload)
+
+    @rpc
+    @command(schemas.UpdateAgreement())
+    def update_agreement(self, scope, data):
+        return agreements.update_agreement(scope, data)
+
+    @rpc
+    @command(schemas.AgreementRef())
+    def sign_agreement(self, scope, data):
+        return agreements.sign_agreement(scope, data)
+
+    @rpc
+    @command(schemas.TerminateAgreement())
+    def terminate_agreement(self, scope, data):
+        return agreements.terminate_agreement(scope, data)
+
+    @rpc
+    @command(schemas.AddCommitment())
+    def add_commitment(self, scope, data):
+        return agreements.add_commitment(scope, data)
+
+    @rpc
+    @command(schemas.FulfilCommitment())
+    def fulfil_commitment(self, scope, data):
+        return agreements.fulfil_commitment(scope, data)

@@ -89,3 +89,10 @@ def _cursor_value(raw, column):
 def paged(rows, data, key, dump):
     return page(rows, data["limit"], key, dump)
 
+
+
+def today(scope):
+    """Today's date in the tenant's time zone (by the platform clock)."""
+    from services.organizations.domain import local_date
+
+    return local_date(clock.now(), scope.tenant.timezone if scope.tenant else "Asia/Shanghai")
