@@ -2,7 +2,7 @@
 touched (its territory path or its resident unit), never only against a role name; tenant
 admins (and the tenant's system identity) pass every check."""
 
-from shared.caller import TENANT_ADMIN
+from shared.caller import TENANT_ADMIN, path_within
 from shared.errors import Forbidden
 
 STREET_SECRETARY = "street_secretary"
@@ -57,3 +57,14 @@ def liaison_units(caller):
 def scope_paths(caller, roles):
     """Territory paths the caller acts in with ``roles``: None = everywhere, [] = nowhere."""
     return caller.scopes(roles)
+
+
+def resident_of(caller, path):
+    """A resident whose home (grant scope) lies inside ``path`` or on the way to it; a resident
+    grant without a scope counts everywhere."""
+    for grant in caller.grants:
+        if grant.role != RESIDENT:
+            continue
+        if grant.scope is None or path_within(grant.scope, path) or path_within(path, grant.scope):
+            return True
+    return False

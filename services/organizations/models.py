@@ -10,6 +10,7 @@ import uuid
 
 from geoalchemy2 import Geography
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Computed,
     Date,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    SmallInteger,
     Text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
@@ -300,3 +302,89 @@ class Commitment(Base):
     done_note: Mapped[str | None] = mapped_column(Text)
     overdue_at = mapped_column(DateTime(timezone=True))
     created_at = _now()
+
+
+# -- whistle and report ---------------------------------------------------------------------
+
+
+class Whistle(Base):
+    """A community's whistle (吹哨): raised → responding → resolved → closed (or cancelled)."""
+
+    __tablename__ = "whistles"
+
+    id: Mapped[uuid.UUID] = _uuid()
+    community_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    community_kind: Mapped[str] = mapped_column(Text, nullable=False, default="community")
+    node_id: Mapped[uuid.UUID] = _ref("nodes.id")  # where: the community or a node below it
+    title: Mapped[str] = mapped_column(Text, nullable=False)
+    category: Mapped[str] = mapped_column(Text, nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False)
+    address: Mapped[str | None] = mapped_column(Text)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
+    location = _location()
+    photos: Mapped[list] = mapped_column(JSONB, nullable=False, default=list)
+    urgency: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(Text, nullable=False)
+    escalation_level: Mapped[int] = mapped_column(SmallInteger, nullable=False, default=0)
+    escalated_at = mapped_column(DateTime(timezone=True))
+    case_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    raised_by: Mapped[str] = mapped_column(Text, nullable=False)
+    raised_at = mapped_column(DateTime(timezone=True), nullable=False)
+    resolved_at = mapped_column(DateTime(timezone=True))
+    closed_at = mapped_column(DateTime(timezone=True))
+    closed_by: Mapped[str | None] = mapped_column(Text)
+    closing_note: Mapped[str | None] = mapped_column(Text)
+    cancelled_at = mapped_column(DateTime(timezone=True))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    updated_at = _now()
+
+
+class Response(Base):
+    """One summoned unit's response: summoned → acknowledged → arrived → resolved, each step
+    with its deadline; the sweep stamps ``<step>_missed_at`` when a deadline passes."""
+
+    __tablename__ = "whistle_responses"
+
+    id: Mapped[uuid.UUID] = _uuid()
+    whistle_id: Mapped[uuid.UUID] = _ref("whistles.id")
+    unit_id: Mapped[uuid.UUID] = _ref("units.id")
+    status: Mapped[str] = mapped_column(Text, nullable=False)
+    summoned_at = mapped_column(DateTime(timezone=True), nullable=False)
+    acknowledge_due = mapped_column(DateTime(timezone=True), nullable=False)
+    arrive_due = mapped_column(DateTime(timezone=True), nullable=False)
+    resolve_due = mapped_column(DateTime(timezone=True), nullable=False)
+    acknowledged_at = mapped_column(DateTime(timezone=True))
+    arrived_at = mapped_column(DateTime(timezone=True))
+    resolved_at = mapped_column(DateTime(timezone=True))
+    acknowledge_missed_at = mapped_column(DateTime(timezone=True))
+    arrive_missed_at = mapped_column(DateTime(timezone=True))
+    resolve_missed_at = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+
+class Rating(Base):
+    __tablename__ = "whistle_ratings"
+
+    id: Mapped[uuid.UUID] = _uuid()
+    whistle_id: Mapped[uuid.UUID] = _ref("whistles.id")
+    response_id: Mapped[uuid.UUID] = _ref("whistle_responses.id")
+    score: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    comment: Mapped[str | None] = mapped_column(Text)
+    rater_role: Mapped[str] = mapped_column(Text, nullable=False)  # resident / community
+    rated_by: Mapped[str] = mapped_column(Text, nullable=False)
+    rated_at = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class TimelineEntry(Base):
+    """What happened to a whistle, in order (audit trail shown to staff)."""
+
+    __tablename__ = "whistle_timeline"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    whistle_id: Mapped[uuid.UUID] = _ref("whistles.id")
+    at = mapped_column(DateTime(timezone=True), nullable=False)
+    action: Mapped[str] = mapped_column(Text, nullable=False)
+    unit_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    actor: Mapped[str] = mapped_column(Text, nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)

@@ -746,3 +746,152 @@ class CommitmentEvent(Output):
     due_on = fields.Date()
     status = fields.String()
     on_time = fields.Boolean(allow_none=True)
+
+
+# -- whistle and report ---------------------------------------------------------------------
+
+PhotoUrl = fields.Url(schemes={"http", "https"}, validate=validate.Length(max=500))
+
+
+class RaiseWhistle(Input):
+    node_id = Id(required=True)  # the community, or a grid/compound/building inside it
+    title = Text(required=True)
+    category = fields.String(required=True, validate=validate.OneOf(domain.WHISTLE_CATEGORIES))
+    description = Text(required=True, max_length=4000)
+    urgency = fields.String(load_default=domain.NORMAL, validate=validate.OneOf(domain.URGENCIES))
+    location = Location(load_default=None)
+    address = Text(load_default=None, allow_none=True, max_length=200)
+    photos = fields.List(PhotoUrl, load_default=list, validate=validate.Length(max=9))
+    unit_ids = fields.List(Id(), required=True, validate=validate.Length(1, 50))
+
+
+class SummonUnits(Input):
+    whistle_id = Id(required=True)
+    unit_ids = fields.List(Id(), required=True, validate=validate.Length(1, 50))
+
+
+class WhistleStep(Input):
+    """acknowledge / arrive / resolve: ``unit_id`` may be left out by a unit liaison (their
+    token names the unit); admins acting for a unit name it."""
+
+    whistle_id = Id(required=True)
+    unit_id = Id(load_default=None, allow_none=True)
+    note = Text(load_default=None, allow_none=True, max_length=2000)
+
+
+class CloseWhistle(Input):
+    whistle_id = Id(required=True)
+    note = Text(load_default=None, allow_none=True, max_length=2000)
+
+
+class CancelWhistle(Input):
+    whistle_id = Id(required=True)
+    reason = Text(required=True, max_length=500)
+
+
+class RateWhistle(Input):
+    whistle_id = Id(required=True)
+    score = fields.Integer(required=True, validate=validate.Range(1, 5))
+    comment = Text(load_default=None, allow_none=True, max_length=500)
+    unit_id = Id(load_default=None, allow_none=True)  # rate one unit's response; default: all
+
+
+class ListWhistles(PageInput):
+    community_id = Id(load_default=None, allow_none=True)
+    subtree = Id(load_default=None, allow_none=True)
+    unit_id = Id(load_default=None, allow_none=True)
+    status = fields.String(load_default=None, allow_none=True,
+                           validate=validate.OneOf(sorted(domain.WHISTLE.states())))
+    urgency = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(domain.URGENCIES))
+    min_escalation_level = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 2))
+
+
+class ScorecardQuery(Input):
+    unit_id = Id(required=True)
+    year = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(2000, 2100))
+
+
+class RankingQuery(Input):
+    alliance_id = Id(required=True)
+    year = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(2000, 2100))
+
+
+class WhistleResponse(Output):
+    unit_id = fields.String()
+    unit_name = fields.String()
+    status = fields.String()
+    summoned_at = Time()
+    acknowledge_due = Time()
+    arrive_due = Time()
+    resolve_due = Time()
+    acknowledged_at = Time(allow_none=True)
+    arrived_at = Time(allow_none=True)
+    resolved_at = Time(allow_none=True)
+    missed = fields.List(fields.String())
+    resolution = fields.String(allow_none=True)
+    average_rating = fields.Float(allow_none=True)
+
+
+class TimelineEntry(Output):
+    at = Time()
+    action = fields.String()
+    unit_id = fields.String(allow_none=True)
+    actor = fields.String()
+    note = fields.String(allow_none=True)
+
+
+class Whistle(Output):
+    id = fields.String()
+    community_id = fields.String()
+    community_name = fields.String()
+    community_path = fields.String()
+    node_id = fields.String()
+    node_path = fields.String()
+    title = fields.String()
+    category = fields.String()
+    description = fields.String()
+    address = fields.String(allow_none=True)
+    location = LocationOut()
+    photos = fields.List(fields.String())
+    urgency = fields.String()
+    status = fields.String()
+    escalation_level = fields.Integer()
+    escalation = fields.Function(lambda w: domain.LEVELS[value(w, "escalation_level")])
+    escalated_at = Time(allow_none=True)
+    case_id = fields.String(allow_none=True)
+    raised_by = fields.String()
+    raised_at = Time()
+    resolved_at = Time(allow_none=True)
+    closed_at = Time(allow_none=True)
+    closing_note = fields.String(allow_none=True)
+    cancelled_at = Time(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+    responses = fields.List(fields.Nested(WhistleResponse))
+    ratings = fields.Dict()
+    timeline = fields.List(fields.Nested(TimelineEntry))
+
+
+class WhistleEvent(Output):
+    """whistle_raised / whistle_units_summoned / whistle_acknowledged / whistle_arrived /
+    whistle_resolved / whistle_closed / whistle_cancelled / whistle_rated / whistle_overdue /
+    whistle_escalated (fields not relevant to an event are null)."""
+
+    whistle_id = fields.String()
+    status = fields.String()
+    urgency = fields.String()
+    category = fields.String()
+    community_id = fields.String()
+    community_path = fields.String()
+    node_id = fields.String()
+    node_path = fields.String()
+    unit_ids = fields.List(fields.String())  # the units summoned (all, for whistle-wide events)
+    unit_id = fields.String(allow_none=True)  # the unit this event is about
+    response_status = fields.String(allow_none=True)
+    step = fields.String(allow_none=True)
+    due_at = Time(allow_none=True)
+    on_time = fields.Boolean(allow_none=True)
+    escalation_level = fields.Integer()
+    escalation = fields.String()
+    score = fields.Integer(allow_none=True)
+    case_id = fields.String(allow_none=True)
+    deadlines = fields.Dict(allow_none=True)  # whistle_raised / whistle_units_summoned: step → ISO time

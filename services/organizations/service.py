@@ -7,7 +7,16 @@ Entry points only: each loads its payload (decorator), calls a handler, dumps th
 from nameko.timer import timer
 
 from services.organizations import schemas
-from services.organizations.handlers import agreements, alliances, party, sweeps, territory, units
+from services.organizations.handlers import (
+    agreements,
+    alliances,
+    party,
+    scorecards,
+    sweeps,
+    territory,
+    units,
+    whistles,
+)
 from shared.endpoints import command, query
 from shared.errors import Forbidden
 from shared.rpc import rpc
@@ -274,3 +283,65 @@ class OrganizationsService(GongjianService):
     @command(schemas.FulfilCommitment())
     def fulfil_commitment(self, scope, data):
         return agreements.fulfil_commitment(scope, data)
+
+    # -- whistle and report -----------------------------------------------------------------
+
+    @rpc
+    @command(schemas.RaiseWhistle())
+    def raise_whistle(self, scope, data):
+        return whistles.raise_whistle(scope, data)
+
+    @rpc
+    @command(schemas.SummonUnits())
+    def summon_units(self, scope, data):
+        return whistles.summon_units(scope, data)
+
+    @rpc
+    @command(schemas.WhistleStep())
+    def acknowledge_whistle(self, scope, data):
+        return whistles.respond(scope, data, "acknowledge")
+
+    @rpc
+    @command(schemas.WhistleStep())
+    def arrive_whistle(self, scope, data):
+        return whistles.respond(scope, data, "arrive")
+
+    @rpc
+    @command(schemas.WhistleStep())
+    def resolve_whistle(self, scope, data):
+        return whistles.respond(scope, data, "resolve")
+
+    @rpc
+    @command(schemas.CloseWhistle())
+    def close_whistle(self, scope, data):
+        return whistles.close_whistle(scope, data)
+
+    @rpc
+    @command(schemas.CancelWhistle())
+    def cancel_whistle(self, scope, data):
+        return whistles.cancel_whistle(scope, data)
+
+    @rpc
+    @command(schemas.RateWhistle())
+    def rate_whistle(self, scope, data):
+        return whistles.rate_whistle(scope, data)
+
+    @rpc
+    @query()
+    def get_whistle(self, scope, whistle_id):
+        return whistles.get_whistle(scope, whistle_id)
+
+    @rpc
+    @query(schemas.ListWhistles())
+    def list_whistles(self, scope, payload=None):
+        return whistles.list_whistles(scope, payload)
+
+    @rpc
+    @query(schemas.ScorecardQuery())
+    def get_unit_scorecard(self, scope, payload):
+        return scorecards.get_unit_scorecard(scope, payload)
+
+    @rpc
+    @query(schemas.RankingQuery())
+    def get_alliance_ranking(self, scope, payload):
+        return scorecards.get_alliance_ranking(scope, payload)

@@ -3,10 +3,13 @@
 overdue cases and overdue agreement commitments. Each step is idempotent: a second run finds
 nothing new."""
 
-from services.organizations.handlers import agreements
+from services.organizations.handlers import agreements, whistles
 
-# name → fn(scope) -> number of items it changed; later modules append their steps.
-STEPS = {"commitments_overdue": agreements.mark_overdue_commitments}
+# name → fn(scope) -> number of items it changed.
+STEPS = {
+    "whistles_escalated": whistles.escalate_missed_deadlines,
+    "commitments_overdue": agreements.mark_overdue_commitments,
+}
 
 
 def run(scope):
