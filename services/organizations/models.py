@@ -388,3 +388,67 @@ class TimelineEntry(Base):
     unit_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     actor: Mapped[str] = mapped_column(Text, nullable=False)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+# -- cases ----------------------------------------------------------------------------------
+
+
+class Case(Base):
+    """A resident demand, grid event or hotline ticket, with Open311 fields. Personal data of
+    the reporter stays in ``reporter_*`` and never reaches public listings or events."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[uuid.UUID] = _uuid()
+    service_code: Mapped[str] = mapped_column(Text, nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(Text, nullable=False)
+    status_notes: Mapped[str | None] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(Text, nullable=False, default="community")
+    source: Mapped[str] = mapped_column(Text, nullable=False)
+    external_id: Mapped[str | None] = mapped_column(Text)
+    node_id: Mapped[uuid.UUID] = _ref("nodes.id")
+    community_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    community_kind: Mapped[str] = mapped_column(Text, nullable=False, default="community")
+    address: Mapped[str | None] = mapped_column(Text)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
+    location = _location()
+    media_url: Mapped[str | None] = mapped_column(Text)
+    public: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    requested_datetime = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_datetime = mapped_column(DateTime(timezone=True), nullable=False)
+    expected_datetime = mapped_column(DateTime(timezone=True))
+    accepted_at = mapped_column(DateTime(timezone=True))
+    dispatched_at = mapped_column(DateTime(timezone=True))
+    handled_at = mapped_column(DateTime(timezone=True))
+    replied_at = mapped_column(DateTime(timezone=True))
+    rated_at = mapped_column(DateTime(timezone=True))
+    closed_at = mapped_column(DateTime(timezone=True))
+    escalated_at = mapped_column(DateTime(timezone=True))
+    overdue_at = mapped_column(DateTime(timezone=True))
+    dispatch_kind: Mapped[str | None] = mapped_column(Text)
+    dispatch_target: Mapped[str | None] = mapped_column(Text)
+    whistle_id: Mapped[uuid.UUID | None] = _ref("whistles.id", nullable=True)
+    reply: Mapped[str | None] = mapped_column(Text)
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    reporter_name: Mapped[str | None] = mapped_column(Text)
+    reporter_phone: Mapped[str | None] = mapped_column(Text)
+    reporter_subject: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class CaseEntry(Base):
+    """A case's history: every transition with the level (round) it happened at."""
+
+    __tablename__ = "case_history"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    case_id: Mapped[uuid.UUID] = _ref("cases.id")
+    at = mapped_column(DateTime(timezone=True), nullable=False)
+    action: Mapped[str] = mapped_column(Text, nullable=False)
+    from_status: Mapped[str | None] = mapped_column(Text)
+    to_status: Mapped[str] = mapped_column(Text, nullable=False)
+    level: Mapped[str] = mapped_column(Text, nullable=False)
+    actor: Mapped[str] = mapped_column(Text, nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)

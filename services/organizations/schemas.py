@@ -4,10 +4,12 @@ Inputs derive from ``shared.schemas.Input`` (unknown and server-owned fields are
 results and event data are dumped with ``Output`` schemas so every RPC answers JSON.
 """
 
+from datetime import timezone
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.organizations import domain
-from shared.schemas import Input, LatLng, Output, PageInput
+from shared.schemas import Input, LatLng, Output, PageInput, aware_datetime
 
 
 def value(obj, key, default=None):
@@ -59,8 +61,17 @@ def LocationOut():  # noqa: N802
     return fields.Function(location_of)
 
 
+class UtcTime(fields.DateTime):
+    """An instant, always written in UTC (``2026-06-01T00:30:00+00:00``)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
 def Time(**kwargs):  # noqa: N802
-    return fields.DateTime(format="iso", **kwargs)
+    return UtcTime(format="iso", **kwargs)
 
 
 def Id(**kwargs):  # noqa: N802
@@ -895,3 +906,192 @@ class WhistleEvent(Output):
     score = fields.Integer(allow_none=True)
     case_id = fields.String(allow_none=True)
     deadlines = fields.Dict(allow_none=True)  # whistle_raised / whistle_units_summoned: step → ISO time
+
+
+# -- cases (Open311 field names) ------------------------------------------------------------
+
+
+class Reporter(Input):
+    name = Text(load_default=None, allow_none=True, max_length=50)
+    phone = Text(load_default=None, allow_none=True, max_length=30)
+
+
+class ReportCase(Input):
+    service_code = fields.String(required=True, validate=validate.OneOf(sorted(domain.CASE_SERVICES)))
+    description = Text(required=True, max_length=4000)
+    node_id = Id(required=True)  # the community, or a grid/compound/building inside it
+    address = Text(load_default=None, allow_none=True, max_length=200)
+    lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    long = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    media_url = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"},
+                           validate=validate.Length(max=500))
+    source = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(domain.CASE_SOURCES))
+    external_id = Text(load_default=None, allow_none=True)  # the hotline's ticket number
+    requested_datetime = aware_datetime(load_default=None, allow_none=True)
+    public = fields.Boolean(load_default=True)  # may appear on the problem / echo wall
+    reporter = fields.Nested(Reporter, load_default=None, allow_none=True)
+
+    @validates_schema
+    def both_coordinates(self, data, **kwargs):
+        if (data.get("lat") is None) != (data.get("long") is None):
+            raise ValidationError("give both lat and long, or neither", "lat")
+
+
+class CaseRef(Input):
+    case_id = Id(required=True)
+    status_notes = Text(load_default=None, allow_none=True, max_length=2000)
+
+
+class AcceptCase(CaseRef):
+    expected_datetime = aware_datetime(load_default=None, allow_none=True)
+
+
+class RejectCase(Input):
+    case_id = Id(required=True)
+    status_notes = Text(required=True, max_length=2000)
+
+
+class DispatchTarget(Input):
+    kind = fields.String(required=True, validate=validate.OneOf(("grid_worker", "party_org", "unit")))
+    target = Text(required=True, max_length=200)  # the worker's user id, a party_org_id or a unit_id
+
+
+class CaseWhistle(Input):
+    title = Text(load_default=None, allow_none=True)
+    category = fields.String(required=True, validate=validate.OneOf(domain.WHISTLE_CATEGORIES))
+    urgency = fields.String(load_default=domain.NORMAL, validate=validate.OneOf(domain.URGENCIES))
+    unit_ids = fields.List(Id(), required=True, validate=validate.Length(1, 50))
+
+
+class DispatchCase(Input):
+    case_id = Id(required=True)
+    to = fields.Nested(DispatchTarget, load_default=None, allow_none=True)
+    whistle = fields.Nested(CaseWhistle, load_default=None, allow_none=True)  # turn it into a whistle
+    status_notes = Text(load_default=None, allow_none=True, max_length=2000)
+
+    @validates_schema
+    def one_target(self, data, **kwargs):
+        if (data.get("to") is None) == (data.get("whistle") is None):
+            raise ValidationError("dispatch either 'to' a worker, party organisation or unit, or as a 'whistle'",
+                                  "to")
+
+
+class ReplyCase(Input):
+    case_id = Id(required=True)
+    reply = Text(required=True, max_length=4000)
+    status_notes = Text(load_default=None, allow_none=True, max_length=2000)
+
+
+class RateCase(Input):
+    case_id = Id(required=True)
+    score = fields.Integer(required=True, validate=validate.Range(1, 5))
+    comment = Text(load_default=None, allow_none=True, max_length=500)
+
+
+class EscalateCase(Input):
+    case_id = Id(required=True)
+    reason = Text(required=True, max_length=2000)
+
+
+class ListCases(PageInput):
+    community_id = Id(load_default=None, allow_none=True)
+    subtree = Id(load_default=None, allow_none=True)
+    status = fields.String(load_default=None, allow_none=True,
+                           validate=validate.OneOf(sorted(domain.CASE.states())))
+    level = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(domain.LEVELS))
+    service_code = fields.String(load_default=None, allow_none=True,
+                                 validate=validate.OneOf(sorted(domain.CASE_SERVICES)))
+    source = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(domain.CASE_SOURCES))
+    external_id = fields.String(load_default=None, allow_none=True)
+    mine = fields.Boolean(load_default=False)  # only cases the caller reported
+
+
+class CaseWall(PageInput):
+    """The public problem wall (问题墙: not yet answered) or echo wall (回音壁: answered)."""
+
+    wall = fields.String(required=True, validate=validate.OneOf(("problem", "echo")))
+    node_id = Id(required=True)  # a community or street (everything below it)
+
+
+class CasePublic(Output):
+    """Open311 service request fields (plus our level/round) — no personal data."""
+
+    service_request_id = fields.Function(lambda c: str(value(c, "id")))
+    id = fields.String()
+    status = fields.String()
+    open311_status = fields.Function(lambda c: domain.open311_status(value(c, "status")))
+    status_notes = fields.String(allow_none=True)
+    service_code = fields.String()
+    service_name = fields.Function(lambda c: domain.CASE_SERVICES[value(c, "service_code")][0])
+    description = fields.String()
+    agency_responsible = fields.Function(lambda c: value(c, "level"))
+    level = fields.String()
+    round = fields.Function(lambda c: domain.LEVELS.index(value(c, "level")) + 1)
+    requested_datetime = Time()
+    updated_datetime = Time()
+    expected_datetime = Time(allow_none=True)
+    address = fields.String(allow_none=True)
+    lat = fields.Float(allow_none=True)
+    long = fields.Float(attribute="lng", allow_none=True)
+    media_url = fields.String(allow_none=True)
+    community_id = fields.String()
+    community_name = fields.String()
+    reply = fields.String(allow_none=True)
+    replied_at = Time(allow_none=True)
+    rating = fields.Integer(allow_none=True)
+
+
+class CaseEntry(Output):
+    at = Time()
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    level = fields.String()
+    actor = fields.String()
+    note = fields.String(allow_none=True)
+
+
+class Case(CasePublic):
+    """Staff (and the reporter, for their own case) also see these."""
+
+    node_id = fields.String()
+    node_path = fields.String()
+    community_path = fields.String()
+    source = fields.String()
+    external_id = fields.String(allow_none=True)
+    public = fields.Boolean()
+    accepted_at = Time(allow_none=True)
+    dispatched_at = Time(allow_none=True)
+    handled_at = Time(allow_none=True)
+    rated_at = Time(allow_none=True)
+    closed_at = Time(allow_none=True)
+    escalated_at = Time(allow_none=True)
+    dispatch_kind = fields.String(allow_none=True)
+    dispatch_target = fields.String(allow_none=True)
+    whistle_id = fields.String(allow_none=True)
+    rating_comment = fields.String(allow_none=True)
+    reporter = fields.Function(lambda c: {"name": value(c, "reporter_name"),
+                                          "phone": value(c, "reporter_phone")})
+    history = fields.List(fields.Nested(CaseEntry))
+
+
+class CaseEvent(Output):
+    """case_reported / case_accepted / case_rejected / case_dispatched / case_handled /
+    case_replied / case_rated / case_closed / case_escalated / case_overdue."""
+
+    case_id = fields.String(attribute="id")
+    status = fields.String()
+    level = fields.String()
+    round = fields.Function(lambda c: domain.LEVELS.index(value(c, "level")) + 1)
+    service_code = fields.String()
+    source = fields.String()
+    external_id = fields.String(allow_none=True)
+    community_id = fields.String()
+    community_path = fields.String()
+    node_id = fields.String()
+    node_path = fields.String()
+    whistle_id = fields.String(allow_none=True)
+    dispatch_kind = fields.String(allow_none=True)
+    rating = fields.Integer(allow_none=True)
+    expected_datetime = Time(allow_none=True)
+    reason = fields.String(allow_none=True)

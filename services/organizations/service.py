@@ -10,6 +10,7 @@ from services.organizations import schemas
 from services.organizations.handlers import (
     agreements,
     alliances,
+    cases,
     party,
     scorecards,
     sweeps,
@@ -345,3 +346,70 @@ class OrganizationsService(GongjianService):
     @query(schemas.RankingQuery())
     def get_alliance_ranking(self, scope, payload):
         return scorecards.get_alliance_ranking(scope, payload)
+
+    # -- cases (Open311 fields), problem wall and echo wall ---------------------------------
+
+    @rpc
+    @query()
+    def list_case_services(self, scope):
+        return cases.list_case_services(scope)
+
+    @rpc
+    @command(schemas.ReportCase())
+    def report_case(self, scope, data):
+        return cases.report_case(scope, data)
+
+    @rpc
+    @query()
+    def get_case(self, scope, case_id):
+        return cases.get_case(scope, case_id)
+
+    @rpc
+    @query(schemas.ListCases())
+    def list_cases(self, scope, payload=None):
+        return cases.list_cases(scope, payload)
+
+    @rpc
+    @query(schemas.CaseWall())
+    def list_case_wall(self, scope, payload):
+        return cases.list_case_wall(scope, payload)
+
+    @rpc
+    @command(schemas.AcceptCase())
+    def accept_case(self, scope, data):
+        return cases.accept_case(scope, data)
+
+    @rpc
+    @command(schemas.RejectCase())
+    def reject_case(self, scope, data):
+        return cases.reject_case(scope, data)
+
+    @rpc
+    @command(schemas.DispatchCase())
+    def dispatch_case(self, scope, data):
+        return cases.dispatch_case(scope, data)
+
+    @rpc
+    @command(schemas.CaseRef())
+    def handle_case(self, scope, data):
+        return cases.handle_case(scope, data)
+
+    @rpc
+    @command(schemas.ReplyCase())
+    def reply_case(self, scope, data):
+        return cases.reply_case(scope, data)
+
+    @rpc
+    @command(schemas.RateCase())
+    def rate_case(self, scope, data):
+        return cases.rate_case(scope, data)
+
+    @rpc
+    @command(schemas.CaseRef())
+    def close_case(self, scope, data):
+        return cases.close_case(scope, data)
+
+    @rpc
+    @command(schemas.EscalateCase())
+    def escalate_case(self, scope, data):
+        return cases.escalate_case(scope, data)

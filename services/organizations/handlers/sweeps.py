@@ -3,11 +3,12 @@
 overdue cases and overdue agreement commitments. Each step is idempotent: a second run finds
 nothing new."""
 
-from services.organizations.handlers import agreements, whistles
+from services.organizations.handlers import agreements, cases, whistles
 
 # name → fn(scope) -> number of items it changed.
 STEPS = {
     "whistles_escalated": whistles.escalate_missed_deadlines,
+    "cases_escalated": cases.escalate_overdue_cases,
     "commitments_overdue": agreements.mark_overdue_commitments,
 }
 
