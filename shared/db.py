@@ -39,7 +39,9 @@ def create_service_engine(config, service, read_only=False, **overrides):
         pool_size=int(setting(config, "DB_POOL_SIZE")),
         max_overflow=int(setting(config, "DB_POOL_SIZE")),
         pool_recycle=1800,
-        connect_args={"application_name": f"gongjian-{service}"},
+        # No server-side prepared statements: with a schema per tenant every tenant has its own
+        # statement text, so per-connection prepare caches would churn as tenants grow.
+        connect_args={"application_name": f"gongjian-{service}", "prepare_threshold": None},
     )
     if read_only:
         options.update(isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
