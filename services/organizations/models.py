@@ -452,3 +452,43 @@ class CaseEntry(Base):
     level: Mapped[str] = mapped_column(Text, nullable=False)
     actor: Mapped[str] = mapped_column(Text, nullable=False)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+# -- consultations --------------------------------------------------------------------------
+
+
+class Consultation(Base):
+    """A consultation meeting (四方会谈 / 协商议事) and its minutes."""
+
+    __tablename__ = "consultations"
+
+    id: Mapped[uuid.UUID] = _uuid()
+    community_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    community_kind: Mapped[str] = mapped_column(Text, nullable=False, default="community")
+    node_id: Mapped[uuid.UUID] = _ref("nodes.id")
+    title: Mapped[str] = mapped_column(Text, nullable=False)
+    format: Mapped[str] = mapped_column(Text, nullable=False)
+    held_at = mapped_column(DateTime(timezone=True), nullable=False)
+    place: Mapped[str | None] = mapped_column(Text)
+    minutes: Mapped[str | None] = mapped_column(Text)
+    participants: Mapped[list] = mapped_column(JSONB, nullable=False, default=list)
+    recorded_by: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at = _now()
+
+
+class Decision(Base):
+    __tablename__ = "consultation_decisions"
+
+    id: Mapped[uuid.UUID] = _uuid()
+    consultation_id: Mapped[uuid.UUID] = _ref("consultations.id")
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    resolves: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class DecisionCase(Base):
+    __tablename__ = "decision_cases"
+
+    decision_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("consultation_decisions.id"),
+                                                   primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("cases.id"), primary_key=True)

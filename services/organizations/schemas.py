@@ -1095,3 +1095,91 @@ class CaseEvent(Output):
     rating = fields.Integer(allow_none=True)
     expected_datetime = Time(allow_none=True)
     reason = fields.String(allow_none=True)
+
+
+# -- consultations --------------------------------------------------------------------------
+
+
+class Participant(Input):
+    party = fields.String(required=True, validate=validate.OneOf(domain.PARTIES))
+    name = Text(required=True, max_length=100)  # a person or the organisation they speak for
+    unit_id = Id(load_default=None, allow_none=True)
+    party_org_id = Id(load_default=None, allow_none=True)
+
+
+class DecisionInput(Input):
+    text = Text(required=True, max_length=2000)
+    case_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=50))
+    resolves = fields.Boolean(load_default=False)  # the decision settles the linked cases
+
+
+class RecordConsultation(Input):
+    node_id = Id(required=True)  # the community, or a compound inside it
+    title = Text(required=True)
+    format = fields.String(required=True, validate=validate.OneOf(domain.CONSULTATION_FORMATS))
+    held_at = aware_datetime(required=True)
+    place = Text(load_default=None, allow_none=True, max_length=200)
+    minutes = Text(load_default=None, allow_none=True, max_length=20000)
+    participants = fields.List(fields.Nested(Participant), required=True, validate=validate.Length(1, 100))
+    decisions = fields.List(fields.Nested(DecisionInput), load_default=list, validate=validate.Length(max=50))
+
+    @validates_schema
+    def four_parties(self, data, **kwargs):
+        problem = domain.consultation_problem(data["format"], [p["party"] for p in data["participants"]])
+        if problem:
+            raise ValidationError(problem, "participants")
+
+
+class ListConsultations(PageInput):
+    community_id = Id(load_default=None, allow_none=True)
+    subtree = Id(load_default=None, allow_none=True)
+    case_id = Id(load_default=None, allow_none=True)
+
+
+class DecisionOut(Output):
+    decision_id = fields.String(attribute="id")
+    text = fields.String()
+    resolves = fields.Boolean()
+    case_ids = fields.List(fields.String())
+
+
+class ParticipantOut(Output):
+    party = fields.String()
+    name = fields.String()
+    unit_id = fields.String(allow_none=True)
+    party_org_id = fields.String(allow_none=True)
+
+
+class Consultation(Output):
+    id = fields.String()
+    community_id = fields.String()
+    community_name = fields.String()
+    node_id = fields.String()
+    node_path = fields.String()
+    title = fields.String()
+    format = fields.String()
+    held_at = Time()
+    place = fields.String(allow_none=True)
+    minutes = fields.String(allow_none=True)
+    participants = fields.List(fields.Nested(ParticipantOut))
+    decisions = fields.List(fields.Nested(DecisionOut))
+    recorded_by = fields.String()
+
+
+class ConsultationEvent(Output):
+    consultation_id = fields.String()
+    community_id = fields.String()
+    community_path = fields.String()
+    node_id = fields.String()
+    format = fields.String()
+    held_at = Time()
+    case_ids = fields.List(fields.String())
+    resolved_case_ids = fields.List(fields.String())
+
+
+# -- statistics -----------------------------------------------------------------------------
+
+
+class StatisticsQuery(Input):
+    node_id = Id(required=True)
+    year = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(2000, 2100))

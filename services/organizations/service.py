@@ -11,8 +11,10 @@ from services.organizations.handlers import (
     agreements,
     alliances,
     cases,
+    consultations,
     party,
     scorecards,
+    statistics,
     sweeps,
     territory,
     units,
@@ -413,3 +415,27 @@ class OrganizationsService(GongjianService):
     @command(schemas.EscalateCase())
     def escalate_case(self, scope, data):
         return cases.escalate_case(scope, data)
+
+    # -- consultations ----------------------------------------------------------------------
+
+    @rpc
+    @command(schemas.RecordConsultation())
+    def record_consultation(self, scope, data):
+        return consultations.record_consultation(scope, data)
+
+    @rpc
+    @query()
+    def get_consultation(self, scope, consultation_id):
+        return consultations.get_consultation(scope, consultation_id)
+
+    @rpc
+    @query(schemas.ListConsultations())
+    def list_consultations(self, scope, payload=None):
+        return consultations.list_consultations(scope, payload)
+
+    # -- statistics -------------------------------------------------------------------------
+
+    @rpc
+    @query(schemas.StatisticsQuery())
+    def get_statistics(self, scope, payload):
+        return statistics.get_statistics(scope, payload)
