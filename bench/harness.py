@@ -170,6 +170,18 @@ class BenchEnvironment:
     def echo_baseline(self, calls=2000, concurrency=10):
         return self.measure(lambda rpc: rpc.echo.echo("ping"), calls=calls, concurrency=concurrency)
 
+    def compare(self, call, calls=2000, concurrency=10, rounds=3, **client):
+        """Alternate echo and ``call`` for ``rounds`` rounds (so background load hits both
+        alike) and return the round with the median throughput ratio: (echo, stats)."""
+        pairs = []
+        for _ in range(rounds):
+            echo = self.echo_baseline(calls=calls, concurrency=concurrency)
+            stats = self.measure(call, calls=calls, concurrency=concurrency, **client)
+            pairs.append((stats.throughput / echo.throughput, echo, stats))
+        pairs.sort(key=lambda pair: pair[0])
+        _, echo, stats = pairs[len(pairs) // 2]
+        return echo, stats
+
 
 def retarget(rpc, tenant, token):
     """Point an open client at another tenant (benchmarks spread calls over many tenants

@@ -8,7 +8,7 @@ import eventlet
 
 from bench.harness import BenchEnvironment, print_table, retarget
 
-CALLS = 3000
+CALLS = 2000  # per round; each figure is the median of 3 alternating rounds
 MANY_TENANTS = 200
 
 
@@ -29,8 +29,7 @@ def main():
 
         rows = []
         for concurrency in (1, 10):
-            echo = env.echo_baseline(calls=CALLS, concurrency=concurrency)
-            read = env.measure(read_one, calls=CALLS, concurrency=concurrency, tenant=slugs[0], token=token)
+            echo, read = env.compare(read_one, calls=CALLS, concurrency=concurrency, tenant=slugs[0], token=token)
             rows.append((concurrency, echo, read))
 
         more = [f"bench-{i:03d}" for i in range(1, MANY_TENANTS)]
@@ -47,8 +46,7 @@ def main():
             rpc.tenants.get_api_client(clients[slug])
 
         for concurrency in (1, 10):
-            echo = env.echo_baseline(calls=CALLS, concurrency=concurrency)
-            read = env.measure(read_any, calls=CALLS, concurrency=concurrency, tenant=slugs[0], token=token)
+            echo, read = env.compare(read_any, calls=CALLS, concurrency=concurrency, tenant=slugs[0], token=token)
             rows.append((f"{concurrency}/{MANY_TENANTS}", echo, read))
 
         for label, echo, read in rows:
