@@ -58,6 +58,14 @@ class ProbeService(GongjianService):
         return seconds
 
     @rpc
+    @query(tenant=False)
+    def slow_platform_query(self, scope, seconds):
+        """A slow read outside any tenant (operators), for shutdown tests."""
+        scope.caller.require_operator()
+        scope.session.execute(text("SELECT pg_sleep(:s)"), {"s": seconds})
+        return seconds
+
+    @rpc
     @query()
     def count_effects(self, scope, name):
         return scope.session.execute(
