@@ -2,7 +2,9 @@
 
 import click
 
-IMPORTERS = []
+from cli import import_nodes
+
+IMPORTERS = [import_nodes.nodes, import_nodes.units]
 
 
 @click.group("import")

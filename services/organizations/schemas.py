@@ -1183,3 +1183,23 @@ class ConsultationEvent(Output):
 class StatisticsQuery(Input):
     node_id = Id(required=True)
     year = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(2000, 2100))
+
+
+# -- bulk import ----------------------------------------------------------------------------
+
+
+class ImportFile(Input):
+    """Either ``rows`` (a list of objects keyed by column name, each may carry its ``line``) or
+    a whole file: ``content`` (base64) with its ``format``."""
+
+    rows = fields.List(fields.Raw(), load_default=None, allow_none=True, validate=validate.Length(max=100_000))
+    content = fields.String(load_default=None, allow_none=True)
+    format = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("csv", "xlsx")))
+    dry_run = fields.Boolean(load_default=False)  # check everything, write nothing
+
+    @validates_schema
+    def one_source(self, data, **kwargs):
+        if (data.get("rows") is None) == (data.get("content") is None):
+            raise ValidationError("give either rows or a file's content", "rows")
+        if data.get("content") is not None and data.get("format") is None:
+            raise ValidationError("say whether the file is csv or xlsx", "format")

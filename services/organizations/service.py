@@ -12,6 +12,7 @@ from services.organizations.handlers import (
     alliances,
     cases,
     consultations,
+    imports,
     party,
     scorecards,
     statistics,
@@ -75,6 +76,12 @@ class OrganizationsService(GongjianService):
         return territory.list_nodes(scope, payload)
 
     @rpc
+    @command(schemas.ImportFile())
+    def import_nodes(self, scope, data):
+        """Bulk import of the tree (CSV/XLSX or rows): all or nothing, idempotent."""
+        return imports.import_nodes(scope, data)
+
+    @rpc
     @command(schemas.UpdateNode())
     def update_node(self, scope, data):
         return NODE.dump(territory.update_node(scope, data))
@@ -110,6 +117,12 @@ class OrganizationsService(GongjianService):
     @command(schemas.UpdateUnit())
     def update_unit(self, scope, data):
         return units.update_unit(scope, data)
+
+    @rpc
+    @command(schemas.ImportFile())
+    def import_units(self, scope, data):
+        """Bulk import of units (and their confirmed report-ins): all or nothing, idempotent."""
+        return imports.import_units(scope, data)
 
     @rpc
     @command(schemas.RequestReportIn())
