@@ -169,10 +169,9 @@ def archive_node(scope, data):
     if children:
         raise Conflict("cannot archive a node that has active children; archive or move them first",
                        {"status": node.status, "active_children": children})
-    for blocker in ARCHIVE_BLOCKERS:
-        problem = blocker(session, node)
-        if problem:
-            raise Conflict(f"cannot archive a node that {problem}", {"status": node.status})
+    problem = _archive_blocker(session, node)
+    if problem:
+        raise Conflict(f"cannot archive a node that {problem}", {"status": node.status})
     node.archived_at = now()
     node.updated_at = node.archived_at
     session.flush()
@@ -180,9 +179,32 @@ def archive_node(scope, data):
     return node
 
 
-# Other modules register checks that keep a node from being archived (open whistles, cases…):
-# fn(session, node) -> None or "has …".
-ARCHIVE_BLOCKERS = []
+def _archive_blocker(session, node):
+    """What still lives on this node: archive or close it first."""
+    from services.organizations import models
+
+    checks = [
+        ("has active party organisations", select(models.PartyOrg.id).where(
+            models.PartyOrg.node_id == node.id, models.PartyOrg.dissolved_at.is_(None))),
+        ("has open whistles", select(models.Whistle.id).where(
+            (models.Whistle.node_id == node.id) | (models.Whistle.community_id == node.id),
+            models.Whistle.status.in_((domain.RAISED, domain.RESPONDING, domain.RESOLVED)))),
+        ("has open cases", select(models.Case.id).where(
+            (models.Case.node_id == node.id) | (models.Case.community_id == node.id),
+            models.Case.status.not_in((domain.CLOSED, domain.REJECTED)))),
+        ("has units reported in", select(models.ReportIn.id).where(
+            models.ReportIn.community_id == node.id, models.ReportIn.status.in_(domain.LIVE_REPORT_IN))),
+        ("has an alliance", select(models.Alliance.id).where(
+            models.Alliance.community_id == node.id, models.Alliance.archived_at.is_(None))),
+        ("has signed agreements", select(models.Agreement.id).where(
+            models.Agreement.community_id == node.id, models.Agreement.status == domain.SIGNED)),
+        ("has active pairings", select(models.Pairing.id).where(
+            models.Pairing.community_id == node.id, models.Pairing.ended_on.is_(None))),
+    ]
+    for problem, statement in checks:
+        if session.execute(select(exists(statement))).scalar():
+            return problem
+    return None
 
 
 def node_exists(session, node_id):

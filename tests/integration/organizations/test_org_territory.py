@@ -140,6 +140,15 @@ def test_archive_rules(org, outbox):
     (event,) = outbox.events(org.slug, "node_archived")
     assert event["node_id"] == t["building"]["id"] and event["path"] == t["building"]["path"]
 
+    lonely = org.node("community", "待撤并社区", t["street"])
+    org.reported_unit(lonely)
+    with pytest.raises(Conflict, match="cannot archive a node that has units reported in"):
+        org.admin.archive_node({"node_id": lonely["id"]})
+    grid = org.node("grid", "有支部的网格", t["community"])
+    org.admin.create_party_org({"kind": "general_branch", "name": "网格党总支", "node_id": grid["id"]})
+    with pytest.raises(Conflict, match="has active party organisations"):
+        org.admin.archive_node({"node_id": grid["id"]})
+
 
 def test_secretaries_act_only_in_their_subtree(org):
     t = org.tree()
