@@ -6,6 +6,7 @@ second time (nodes are found by code path, units by credit code)."""
 
 import base64
 import binascii
+import json
 import uuid
 from collections import Counter
 
@@ -24,16 +25,31 @@ UNIT_EVENT = schemas.UnitEvent()
 REPORT_EVENT = schemas.UnitReportEvent()
 
 
+def copy_rows(session, table, columns, rows):
+    """COPY ``rows`` into ``table`` (schema-qualified) on the session's connection, inside its
+    transaction: the one set-based write that stays fast with the pure-Python driver (an
+    executemany sends one statement per row)."""
+    session.flush()
+    connection = session.connection().connection.driver_connection
+    with connection.cursor() as cursor:
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
 def emit_many(scope, event_type, items):
-    """Stage many events with one INSERT (scope.emit writes one row per call)."""
+    """Stage many events in the outbox with one COPY (scope.emit writes one row per call); the
+    relay publishes them after commit like any other event."""
     if not items:
         return
+    outbox = platform_tables.outbox
     rows = []
     for data in items:
         payload = envelope(event_type, scope.tenant_slug, data)
-        rows.append({"event_id": payload["event_id"], "tenant": scope.tenant_slug, "event_type": event_type,
-                     "payload": payload, "call_id": scope.call_id})
-    scope.session.execute(insert(platform_tables.outbox), rows)
+        rows.append((payload["event_id"], scope.tenant_slug, event_type, json.dumps(payload, ensure_ascii=False),
+                     scope.call_id))
+    copy_rows(scope.session, f'"{outbox.schema}"."{outbox.name}"',
+              ("event_id", "tenant", "event_type", "payload", "call_id"), rows)
     scope.after_commit(scope.context.relay.wake)
 
 
@@ -102,7 +118,8 @@ def import_nodes(scope, data):
                         "path": path, "lat": node.lat, "lng": node.lng, "population": node.population,
                         "households": node.households, "created_at": at, "updated_at": at})
     if created:
-        session.execute(insert(Node.__table__), created)
+        columns = list(created[0])
+        copy_rows(session, f'"{scope.tenant.schema}".nodes', columns, ([row[c] for c in columns] for row in created))
     changes = [{"b_id": current.id, "name": node.name, "lat": node.lat, "lng": node.lng,
                 "population": node.population, "households": node.households, "updated_at": at}
                for current, node in plan.update]
