@@ -34,7 +34,7 @@ EVENTS = {"accept": "case_accepted", "reject": "case_rejected", "dispatch": "cas
           "escalate": "case_escalated"}
 STAMPS = {"accept": "accepted_at", "dispatch": "dispatched_at", "handle": "handled_at",
           "reply to": "replied_at", "rate": "rated_at", "close": "closed_at", "escalate": "escalated_at"}
-REPORTERS = (access.RESIDENT, access.GRID_WORKER) + access.MANAGERS
+REPORTERS = (access.RESIDENT, "party_member", "volunteer", access.GRID_WORKER) + access.MANAGERS
 
 
 def get_case_row(session, case_id, lock=None):

@@ -195,3 +195,24 @@ def test_concurrent_create_and_move_keep_paths_consistent(org):
     assert len(buildings) == 9
     for building in buildings:
         assert building["path"].startswith(moved["path"] + "."), building
+
+
+def test_retried_create_with_idempotency_key_creates_once(org, rpc_client, tokens, outbox):
+    t = org.tree()
+    payload = {"kind": "grid", "name": "重试网格", "parent_id": t["community"]["id"], "code": "RT1"}
+    retrying = rpc_client(org.slug, tokens.admin(org.slug), idempotency_key="create-grid-rt1").organizations
+    first = retrying.create_node(payload)
+    again = retrying.create_node(payload)
+    assert again == first
+    with pytest.raises(Conflict, match="different payload"):
+        retrying.create_node({**payload, "name": "别的网格"})
+    assert len([e for e in outbox.events(org.slug, "node_created") if e["code"] == "RT1"]) == 1
+
+
+def test_operator_sweeps_every_tenant(org, operator, onboard, rpc_client, tokens):
+    other = onboard()["slug"]
+    results = operator.organizations.run_sweeps()
+    assert results[org.slug] == results[other] == {"whistles_escalated": 0, "cases_escalated": 0,
+                                                   "commitments_overdue": 0}
+    with pytest.raises(Forbidden):
+        rpc_client(org.slug, tokens.make(org.slug, "community_secretary")).organizations.run_sweeps()
