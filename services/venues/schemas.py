@@ -5,6 +5,8 @@ Inputs derive from ``shared.schemas.Input`` (unknown and server-owned fields are
 results and event data are dumped with ``Output`` schemas so every RPC answers JSON.
 """
 
+from datetime import timezone
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.venues import domain
@@ -39,8 +41,21 @@ def Id(**kwargs):  # noqa: N802 - field factories read like field classes
     return fields.UUID(**kwargs)
 
 
+class UtcTime(fields.DateTime):
+    """Every time the service answers with is ISO-8601 in UTC (``+00:00``), whatever offset the
+    caller sent or the database session used."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="iso", **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
 def Time(**kwargs):  # noqa: N802
-    return fields.DateTime(format="iso", **kwargs)
+    return UtcTime(**kwargs)
 
 
 def LocationOut():  # noqa: N802

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from services.venues import domain, schemas
 from services.venues.handlers import access
+from services.venues.handlers.common import utc_iso
 from services.venues.models import Booking, Rating, Room, Venue
 
 BOOKING = schemas.Booking()
@@ -51,7 +52,7 @@ def booking_view(session, booking, room_name=None, venue_name=None):
     data.update(room_name=room_name, venue_name=venue_name,
                 waitlist_position=waitlist_position(session, booking),
                 rating=None if rating is None else {
-                    "stars": rating.stars, "comment": rating.comment, "rated_at": rating.rated_at.isoformat()})
+                    "stars": rating.stars, "comment": rating.comment, "rated_at": utc_iso(rating.rated_at)})
     return BOOKING.dump(data)
 
 

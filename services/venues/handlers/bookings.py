@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from services.venues import domain
 from services.venues.handlers import access, waitlist
 from services.venues.handlers.booking_views import Context, booking_view, emit_booking
-from services.venues.handlers.common import as_uuid, keyset, load, now, paged, timezone_of
+from services.venues.handlers.common import as_uuid, keyset, load, now, paged, timezone_of, utc_iso
 from services.venues.handlers.rooms import lending_windows, room_and_venue
 from services.venues.handlers.venues import hour_rows, venue_row
 from services.venues.models import Booking, Rating, Room, Series, Venue
@@ -106,7 +106,7 @@ def insert_holding(session, booking):
 def taken(booking):
     return Conflict("the room is already booked at this time", {
         "constraint": OVERLAP, "room_id": str(booking.room_id),
-        "starts_at": booking.starts_at.isoformat(), "ends_at": booking.ends_at.isoformat()})
+        "starts_at": utc_iso(booking.starts_at), "ends_at": utc_iso(booking.ends_at)})
 
 
 def holding_status(rules, manager):

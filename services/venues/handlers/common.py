@@ -1,7 +1,7 @@
 """Helpers every handler module uses: loading rows by id, ltree filters, keyset pages, time."""
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 from sqlalchemy import cast, false, literal, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import UUID
@@ -65,6 +65,11 @@ def rewrite_path(path, old_prefix, new_prefix):
 
 def now():
     return clock.now()
+
+
+def utc_iso(moment):
+    """Times in answers are ISO-8601 in UTC, like the Output schemas' (schemas.UtcTime)."""
+    return None if moment is None else moment.astimezone(timezone.utc).isoformat()
 
 
 def timezone_of(scope):

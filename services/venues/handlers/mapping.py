@@ -12,7 +12,15 @@ from geoalchemy2 import Geography
 from sqlalchemy import and_, cast, exists, false, func, select, true
 
 from services.venues import domain
-from services.venues.handlers.common import as_uuid, keyset, now, paged, timezone_of, within
+from services.venues.handlers.common import (
+    as_uuid,
+    keyset,
+    now,
+    paged,
+    timezone_of,
+    utc_iso,
+    within,
+)
 from services.venues.models import Node, Venue, VenueHours
 from shared.errors import NotFound
 
@@ -94,7 +102,7 @@ def venue_map(scope, data):
                       "geometry": {"type": "Point", "coordinates": [row.lng, row.lat]},
                       "properties": _properties(row)} for row in rows[:data["limit"]]],
         "truncated": truncated,
-        "generated_at": now().isoformat(),
+        "generated_at": utc_iso(now()),
     }
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from services.venues import domain, schemas
 from services.venues.handlers import access
-from services.venues.handlers.common import as_uuid, load, now
+from services.venues.handlers.common import as_uuid, load, now, utc_iso
 from services.venues.handlers.venues import hour_rows, lent_resource, venue_row
 from services.venues.models import Agreement, Booking, LentResource, Room
 from shared.errors import ValidationError
@@ -136,7 +136,7 @@ def room_schedule(scope, data):
             "valid_from": agreement.valid_from.isoformat() if agreement else None,
             "valid_until": agreement.valid_until.isoformat() if agreement and agreement.valid_until else None,
             "windows": resource.windows, "removed": resource.removed},
-        "busy": [{"starts_at": b.starts_at.isoformat(), "ends_at": b.ends_at.isoformat(),
-                  "blocked_until": b.blocked_until.isoformat(), "status": b.status} for b in busy],
+        "busy": [{"starts_at": utc_iso(b.starts_at), "ends_at": utc_iso(b.ends_at),
+                  "blocked_until": utc_iso(b.blocked_until), "status": b.status} for b in busy],
         "waitlisted": len(waiting),
     }

@@ -18,7 +18,7 @@ from services.venues.handlers.bookings import (
     new_booking,
     taken,
 )
-from services.venues.handlers.common import load, now, timezone_of
+from services.venues.handlers.common import load, now, timezone_of, utc_iso
 from services.venues.handlers.rooms import room_and_venue
 from services.venues.models import Booking, Series
 from shared.errors import Conflict, Forbidden, ValidationError
@@ -110,7 +110,7 @@ def series_view(session, series):
                                .order_by(Booking.starts_at)).scalars().all()
     data = {c.key: getattr(series, c.key) for c in Series.__table__.columns}
     data["occurrences"] = [{"booking_id": str(b.id), "date": b.occurrence_date.isoformat(),
-                            "starts_at": b.starts_at.isoformat(), "ends_at": b.ends_at.isoformat(),
+                            "starts_at": utc_iso(b.starts_at), "ends_at": utc_iso(b.ends_at),
                             "status": b.status} for b in bookings]
     data["skipped"] = [e for e in series.exceptions if e.get("skip")]
     return SERIES.dump(data)
