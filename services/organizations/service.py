@@ -22,7 +22,6 @@ from services.organizations.handlers import (
     whistles,
 )
 from shared.endpoints import command, query
-from shared.errors import Forbidden
 from shared.rpc import rpc
 from shared.service import GongjianService
 from shared.sweeps import for_each_tenant
@@ -47,16 +46,7 @@ class OrganizationsService(GongjianService):
     def run_sweeps(self, scope):
         """The timer's sweep on demand: a tenant admin sweeps their tenant (the context tenant);
         a platform operator the context tenant, or every active tenant when none is given."""
-        caller = scope.caller
-        if scope.data.get("tenant") or not caller.is_operator:
-            if not caller.is_admin:
-                raise Forbidden("tenant administrators and operators only", {"roles": sorted(caller.roles)})
-            tenants = [scope.enter_tenant().slug]
-        else:
-            tenants = None
-        results = for_each_tenant(self, sweeps.run, tenants)
-        return {slug: ({"error": repr(result)} if isinstance(result, Exception) else result)
-                for slug, result in results.items()}
+        return sweeps.report(for_each_tenant(self, sweeps.run, sweeps.tenants_to_sweep(scope)))
 
     # -- territory --------------------------------------------------------------------------
 

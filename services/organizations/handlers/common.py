@@ -6,6 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import cast, false, literal, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import UUID
 
+from services.organizations.domain import local_date
 from shared import clock
 from shared.errors import NotFound, ValidationError
 from shared.pagination import decode_cursor, page
@@ -73,7 +74,7 @@ def keyset(statement, data, columns):
 
 
 def _cursor_value(raw, column):
-    python_type = getattr(column.type, "python_type", None) if not isinstance(column.type, UUID) else uuid.UUID
+    python_type = uuid.UUID if isinstance(column.type, UUID) else getattr(column.type, "python_type", None)
     try:
         if python_type is uuid.UUID:
             raw = uuid.UUID(str(raw))
@@ -90,9 +91,6 @@ def paged(rows, data, key, dump):
     return page(rows, data["limit"], key, dump)
 
 
-
 def today(scope):
     """Today's date in the tenant's time zone (by the platform clock)."""
-    from services.organizations.domain import local_date
-
     return local_date(clock.now(), scope.tenant.timezone if scope.tenant else "Asia/Shanghai")

@@ -4,6 +4,7 @@ overdue cases and overdue agreement commitments. Each step is idempotent: a seco
 nothing new."""
 
 from services.organizations.handlers import agreements, cases, whistles
+from shared.errors import Forbidden
 
 # name → fn(scope) -> number of items it changed.
 STEPS = {
@@ -15,3 +16,19 @@ STEPS = {
 
 def run(scope):
     return {name: step(scope) for name, step in STEPS.items()}
+
+
+def tenants_to_sweep(scope):
+    """Who ``run_sweeps`` sweeps: a tenant admin their own (context) tenant; a platform operator
+    the context tenant, or every active tenant (None) when the call names none."""
+    caller = scope.caller
+    if caller.is_operator and not scope.data.get("tenant"):
+        return None
+    if not caller.is_admin:
+        raise Forbidden("tenant administrators and operators only", {"roles": sorted(caller.roles)})
+    return [scope.enter_tenant().slug]
+
+
+def report(results):
+    return {slug: ({"error": repr(result)} if isinstance(result, Exception) else result)
+            for slug, result in results.items()}
