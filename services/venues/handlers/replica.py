@@ -224,6 +224,8 @@ def replica_status(scope):
         ("compounds", select(func.count()).select_from(Node).where(Node.kind == "compound",
                                                                      Node.archived_at.is_(None))),
         ("units", select(func.count()).select_from(Unit)),
+        ("reported_units", select(func.count(func.distinct(UnitCommunity.unit_id)))
+         .where(UnitCommunity.active.is_(True))),
         ("agreements", select(func.count()).select_from(Agreement)),
         ("signed_agreements", select(func.count()).select_from(Agreement).where(Agreement.status == "signed")),
         ("lent_resources", select(func.count()).select_from(LentResource).where(LentResource.removed.is_(False))),
