@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from shared.config import REPO_ROOT
+from tests.integration.organizations.support import OrgTenant
 
 DOC = REPO_ROOT / "docs" / "organizations.md"
 
@@ -18,8 +19,8 @@ def walkthrough():
     return block.group(1)
 
 
-def test_whistle_walkthrough_runs(platform, onboard, tokens, tmp_path):
-    slug = onboard()["slug"]
+def test_whistle_walkthrough_runs(platform, onboard, rpc_client, tokens, tmp_path):
+    slug = OrgTenant(onboard()["slug"], rpc_client, tokens).slug  # waits until organizations knows it
     script = tmp_path / "walkthrough.py"
     script.write_text(walkthrough(), encoding="utf-8")
     env = dict(os.environ, AMQP_URI=platform["AMQP_URI"], GONGJIAN_TENANT=slug,

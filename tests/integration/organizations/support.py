@@ -9,6 +9,8 @@ from sqlalchemy import create_engine, select
 from services.organizations.domain import USCC_CHARSET, uscc_check_digit
 from shared import platform_tables
 from shared.config import database_url
+from shared.errors import TenantUnavailable
+from shared.testing.helpers import wait_for
 
 _serial = itertools.count(1)
 
@@ -29,6 +31,16 @@ class OrgTenant:
         self._rpc_client = rpc_client
         self.tokens = tokens
         self.admin = self.client("tenant_admin")
+        # onboard() waits for the tenants service; this service learns of the activation from an
+        # event a moment later.
+        wait_for(self._ready, timeout=20, message=f"organizations to see {slug} active")
+
+    def _ready(self):
+        try:
+            self.admin.list_nodes({"limit": 1})
+        except TenantUnavailable:
+            return False
+        return True
 
     def client(self, role="tenant_admin", scope=None, unit_id=None, subject=None):
         token = self.tokens.make(self.slug, role, scope=scope, unit_id=str(unit_id) if unit_id else None,

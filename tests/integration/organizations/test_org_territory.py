@@ -4,7 +4,7 @@ and permissions."""
 import pytest
 
 from shared.errors import Conflict, Forbidden, NotFound, ValidationError
-from tests.integration.organizations.support import race
+from tests.integration.organizations.support import OrgTenant, race
 
 
 def test_create_and_read_a_tree(org, outbox):
@@ -210,7 +210,7 @@ def test_retried_create_with_idempotency_key_creates_once(org, rpc_client, token
 
 
 def test_operator_sweeps_every_tenant(org, operator, onboard, rpc_client, tokens):
-    other = onboard()["slug"]
+    other = OrgTenant(onboard()["slug"], rpc_client, tokens).slug
     results = operator.organizations.run_sweeps()
     assert results[org.slug] == results[other] == {"whistles_escalated": 0, "cases_escalated": 0,
                                                    "commitments_overdue": 0}
