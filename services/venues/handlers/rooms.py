@@ -96,7 +96,7 @@ def list_rooms(scope, data):
     statement = select(Room).where(Room.venue_id == as_uuid(data["venue_id"], "venue_id"))
     if not data["include_archived"]:
         statement = statement.where(Room.status == domain.ACTIVE)
-    rooms = session.execute(statement.order_by(Room.category, Room.name, Room.id)).scalars().all()
+    rooms = session.execute(statement.order_by(Room.category != "basic", Room.name, Room.id)).scalars().all()
     return {"items": ROOM.dump(rooms, many=True), "next_cursor": None}
 
 

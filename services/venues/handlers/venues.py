@@ -159,7 +159,7 @@ def venue_view(scope, venue, node=None, unit_name=None, detail=False):
         view = VENUE.dump(data)
         return view if manager else _public(view)
     rooms = session.execute(select(Room).where(Room.venue_id == venue.id, Room.status == domain.ACTIVE)
-                            .order_by(Room.category, Room.name)).scalars().all()
+                            .order_by(Room.category != "basic", Room.name)).scalars().all()
     data.update(
         rooms=ROOM.dump(rooms, many=True),
         three_plus_n=three_plus_n(rooms),
