@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, select
 
 from shared import platform_tables
 from shared.config import database_url
+from shared.errors import TenantUnavailable
 from shared.testing.helpers import wait_for
 from tests.integration.organizations.support import credit_code
 
@@ -56,6 +57,17 @@ class VenueTenant:
         admin = self.client("tenant_admin")
         self.admin = admin.venues
         self.org = admin.organizations
+        # onboard() waits for the tenants service; the other services learn of the activation
+        # from an event a moment later.
+        wait_for(self._ready, timeout=20, message=f"organizations and venues to see {slug} active")
+
+    def _ready(self):
+        try:
+            self.org.list_nodes({"limit": 1})
+            self.admin.list_venues({"limit": 1})
+        except TenantUnavailable:
+            return False
+        return True
 
     def client(self, role="tenant_admin", scope=None, unit_id=None, subject=None):
         token = self.tokens.make(self.slug, role, scope=scope, unit_id=str(unit_id) if unit_id else None,
