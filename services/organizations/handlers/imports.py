@@ -10,13 +10,14 @@ import json
 import uuid
 from collections import Counter
 
+import psycopg
 from sqlalchemy import bindparam, insert, select, update
 
 from services.organizations import domain, importing, schemas
 from services.organizations.handlers.common import now
 from services.organizations.models import Node, ReportIn, Unit
 from shared import platform_tables
-from shared.errors import ValidationError
+from shared.errors import Conflict, ValidationError
 from shared.outbox import envelope
 from shared.types import path_label
 
@@ -31,10 +32,14 @@ def copy_rows(session, table, columns, rows):
     executemany sends one statement per row)."""
     session.flush()
     connection = session.connection().connection.driver_connection
-    with connection.cursor() as cursor:
-        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+    try:
+        with connection.cursor() as cursor:
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+    except psycopg.errors.IntegrityError as exc:  # e.g. a sibling without a code has the name
+        raise Conflict("the import clashes with existing records; nothing was imported",
+                       {"constraint": exc.diag.constraint_name}) from None
 
 
 def emit_many(scope, event_type, items):
