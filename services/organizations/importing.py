@@ -240,9 +240,11 @@ def _node_row(row):
     return NodeRow(row["line"], kind, code, name, parent, lat, lng, population, households), {}
 
 
-def plan_nodes(rows, existing):
-    """Check every row against the file and the tree (``existing``: code path → Existing);
-    returns a NodePlan or raises ImportProblems listing every bad row."""
+def plan_nodes(rows, existing, taken_names=None):
+    """Check every row against the file and the tree (``existing``: code path → Existing;
+    ``taken_names``: (parent code path, name) → code path or description of the node holding
+    that name, including nodes without a code); returns a NodePlan or raises ImportProblems
+    listing every bad row."""
     problems = {}
     parsed = {}
     first_line = {}
@@ -257,7 +259,7 @@ def plan_nodes(rows, existing):
         first_line[node.key] = node.line
         parsed[node.key] = node
 
-    siblings = {}  # (parent key, name) → line or "existing"
+    siblings = dict(taken_names or {})  # (parent key, name) → key of the node holding it
     for info_key, info in existing.items():
         parent_key = info_key.rpartition(SEPARATOR)[0]
         siblings[(parent_key, info.name)] = info_key

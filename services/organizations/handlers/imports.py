@@ -82,12 +82,23 @@ def _summary(total, created, updated, unchanged, kinds, dry_run, **extra):
             "by_kind": dict(kinds), "dry_run": dry_run, **extra}
 
 
-def _existing_nodes(session):
+def _existing_nodes(session, with_names=False):
+    """code path → active node; with ``with_names`` also (parent code path, name) → holder for
+    every active node under a parent that has a code path (nodes without a code included)."""
     nodes = session.execute(
         select(Node.id, Node.kind, Node.code, Node.parent_id, Node.name, Node.path, Node.lat, Node.lng,
                Node.population, Node.households).where(Node.archived_at.is_(None))
     ).all()
-    return importing.code_paths(nodes)
+    known = importing.code_paths(nodes)
+    if not with_names:
+        return known
+    key_of = {n.id: key for key, n in known.items()}
+    taken = {}
+    for n in nodes:
+        if n.parent_id is None or n.parent_id in key_of:
+            parent_key = key_of.get(n.parent_id, "")
+            taken[(parent_key, n.name)] = key_of.get(n.id, f"{parent_key}/(a {n.kind} without a code)")
+    return known, taken
 
 
 def import_nodes(scope, data):
@@ -96,11 +107,11 @@ def import_nodes(scope, data):
     rows, problems = _rows(data, importing.NODE_COLUMNS, importing.NODE_REQUIRED)
     if problems:
         _refuse(problems, len(rows) or 1)
-    known = _existing_nodes(session)
+    known, taken = _existing_nodes(session, with_names=True)
     existing = {key: importing.Existing(n.id, n.kind, n.name, n.path, n.lat, n.lng, n.population, n.households)
                 for key, n in known.items()}
     try:
-        plan = importing.plan_nodes(rows, existing)
+        plan = importing.plan_nodes(rows, existing, taken)
     except importing.ImportProblems as exc:
         _refuse(exc.problems, exc.total)
     kinds = Counter(node.kind for node in plan.create)

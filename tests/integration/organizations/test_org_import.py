@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from openpyxl import Workbook
 
 from cli.main import main
-from shared.errors import Conflict, Forbidden, ValidationError
+from shared.errors import Forbidden, ValidationError
 from tests.integration.organizations.support import credit_code
 
 HEADER = ["kind", "code", "name", "parent", "lat", "lng", "population", "households"]
@@ -105,13 +105,13 @@ def test_a_file_with_bad_rows_imports_nothing(org):
         org.admin.import_nodes({"rows": good, "content": content, "format": "csv"})
 
 
-def test_clash_with_a_node_outside_the_code_paths_is_a_conflict(org):
+def test_names_of_nodes_without_a_code_are_checked_too(org):
     org.admin.import_nodes({"rows": tree_rows(communities=1, grids=1, compounds=0)})
     community = org.admin.list_nodes({"kind": "community"})["items"][0]
     org.admin.create_node({"kind": "grid", "name": "无编码网格", "parent_id": community["id"]})
-    with pytest.raises(Conflict) as error:
+    with pytest.raises(ValidationError) as error:
         org.admin.import_nodes({"rows": [{"kind": "grid", "code": "G7", "name": "无编码网格", "parent": "S0/C0"}]})
-    assert error.value.details["constraint"] == "nodes_sibling_name"
+    assert "already the name of node S0/C0/(a grid without a code)" in error.value.fields["rows"]["2"]["name"][0]
     assert len(org.admin.list_nodes({"parent_id": community["id"]})["items"]) == 2
 
 
