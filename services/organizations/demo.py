@@ -367,7 +367,7 @@ def load_data(proxy, data, report):
     _agreements(org, data, nodes, units)
     _whistles(org, data, nodes, units)
     _cases_and_talks(org, data, nodes)
-    report("co-building", party_orgs=len(orgs), alliances=len(data["alliances"]),
+    report("co-building in place", party_orgs=len(orgs), alliances=len(data["alliances"]),
            agreements=len(data["agreements"]), whistles=len(data["whistles"]), cases=len(data["cases"]))
 
 
