@@ -28,6 +28,13 @@ def local(day_offset, hhmm):
     return datetime(2026, 6, 1, hours, minutes, tzinfo=CST) + timedelta(days=day_offset)
 
 
+def tomorrow_at(hhmm):
+    """Tomorrow at HH:MM Beijing time by the real clock (for tests that do not freeze it)."""
+    hours, minutes = map(int, hhmm.split(":"))
+    today = datetime.now(CST).date()
+    return datetime(today.year, today.month, today.day, hours, minutes, tzinfo=CST) + timedelta(days=1)
+
+
 def iso(moment):
     return moment.isoformat()
 
