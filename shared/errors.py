@@ -3,18 +3,26 @@
 Integrators match on the class name (``RemoteError.exc_type`` for non-Python callers) or on
 ``code``; Python callers that import this module get the real exception back, because each class
 is registered with nameko's deserialisation registry.
+
+On the wire an error's ``exc_args`` are ``[message, details]`` with ``details`` as a JSON text:
+nameko would otherwise turn every non-string value (numbers, null, booleans) into its str().
 """
+
+import json
 
 from nameko.exceptions import deserialize_to_instance
 
 
 class GongjianError(Exception):
-    """Base of all expected errors. ``args`` stay JSON-safe so nameko can serialise them."""
+    """Base of all expected errors: a message and a dict of details."""
 
     code = "error"
 
     def __init__(self, message="", details=None):
-        super().__init__(message, details or {})
+        if isinstance(details, str):  # arriving from another service: decode the wire form
+            details = json.loads(details)
+        super().__init__(message, json.dumps(details or {}, ensure_ascii=False, default=str))
+        self._details = details or {}
 
     @property
     def message(self):
@@ -22,7 +30,7 @@ class GongjianError(Exception):
 
     @property
     def details(self):
-        return self.args[1]
+        return self._details
 
     def __str__(self):
         if self.details:

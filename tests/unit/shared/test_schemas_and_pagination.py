@@ -67,3 +67,14 @@ def test_valid_slugs_map_to_schemas(slug):
 def test_invalid_slugs(slug):
     with pytest.raises(ValidationError):
         validate_slug(slug)
+
+
+def test_error_details_keep_their_types_across_the_wire():
+    from nameko.exceptions import deserialize, serialize
+
+    from shared.errors import Conflict
+
+    error = deserialize(serialize(Conflict("taken", {"count": 1, "free": None, "ok": False})))
+    assert isinstance(error, Conflict)
+    assert error.message == "taken"
+    assert error.details == {"count": 1, "free": None, "ok": False}
