@@ -68,11 +68,18 @@ def wait_for(predicate, timeout=20.0, interval=0.05, message="condition"):
 
 
 def onboard_tenant(operator, slug, name=None, division_code="340700", timeout=30.0, **fields):
+    """Create a tenant and return once every service has seen it become active (the tenants
+    service activates it first; the others learn it from tenant_activated a moment later)."""
     operator.tenants.create_tenant(
         {"slug": slug, "name": name or f"测试 {slug}", "division_code": division_code, **fields}
     )
-    return wait_for(
+    tenant = wait_for(
         lambda: (lambda t: t if t["status"] == "active" else None)(operator.tenants.get_tenant(slug)),
         timeout=timeout,
         message=f"tenant {slug} to become active",
     )
+    for step in tenant["provisioning"]:
+        service = getattr(operator, step["service"])
+        wait_for(lambda s=service: s.tenant_status(slug)["status"] == "active", timeout=timeout,
+                 message=f"{step['service']} to see {slug} active")
+    return tenant
