@@ -6,7 +6,7 @@ import click
 import yaml
 
 from cli.common import mint, progress, rpc
-from cli.tenants import exists, wait_until_active
+from cli.tenants import exists, needs_provisioning, wait_until_active
 from shared.caller import Grant
 from shared.config import REPO_ROOT
 from shared.services import installed_services
@@ -30,9 +30,12 @@ def seed(obj, only, timeout):
         for tenant in chosen:
             slug = tenant["slug"]
             if exists(proxy, slug):
-                progress(f"tenant {slug} exists")
                 current = proxy.tenants.get_tenant(slug)
-                if current["status"] == "provisioning":
+                missing = needs_provisioning(current)
+                progress(f"tenant {slug} exists", **({"provisioning": ",".join(missing)} if missing else {}))
+                if missing:
+                    proxy.tenants.reprovision_tenant({"slug": slug})
+                if missing or current["status"] == "provisioning":
                     wait_until_active(proxy, slug, timeout)
             else:
                 proxy.tenants.create_tenant(tenant)

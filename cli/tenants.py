@@ -48,7 +48,7 @@ def wait_until_active(proxy, slug, timeout):
             if step["status"] == "failed":
                 fail(f"provisioning failed in service '{step['service']}': {step['error']} "
                      f"(fix it, then: gongjian tenants reprovision {slug})")
-        if tenant["status"] == "active":
+        if tenant["status"] == "active" and all(s["status"] == "provisioned" for s in tenant["provisioning"]):
             break
         if time.monotonic() > deadline:
             pending = [s["service"] for s in tenant["provisioning"] if s["status"] != "provisioned"]
@@ -113,17 +113,39 @@ def resume(obj, slug):
 
 
 @group.command("reprovision")
-@click.argument("slug")
+@click.argument("slugs", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="every tenant (after installing a new service)")
 @click.option("--timeout", default=120.0, show_default=True)
 @click.pass_obj
-def reprovision(obj, slug, timeout):
+def reprovision(obj, slugs, every, timeout):
     """Re-run onboarding in services that have not provisioned the tenant (safe to repeat)."""
+    if not slugs and not every:
+        raise click.UsageError("name tenants or use --all")
     with rpc(obj["config"]) as proxy:
-        proxy.tenants.reprovision_tenant({"slug": slug})
-        tenant = proxy.tenants.get_tenant(slug)
-        if tenant["status"] == "provisioning":
+        if every:
+            slugs = [t["slug"] for t in all_tenants(proxy)]
+        for slug in slugs:
+            proxy.tenants.reprovision_tenant({"slug": slug})
+            progress(f"tenant {slug}: reprovisioning")
             wait_until_active(proxy, slug, timeout)
-        progress(f"tenant {slug} is {tenant['status']}")
+
+
+def all_tenants(proxy):
+    cursor = None
+    while True:
+        page = proxy.tenants.list_tenants({"cursor": cursor, "limit": 200})
+        yield from page["items"]
+        cursor = page["next_cursor"]
+        if not cursor:
+            return
+
+
+def needs_provisioning(tenant):
+    """Services that have not provisioned this tenant (e.g. installed after it was onboarded)."""
+    from shared.services import installed_services
+
+    done = {s["service"] for s in tenant["provisioning"] if s["status"] == "provisioned"}
+    return [s for s in installed_services() if s not in done]
 
 
 def exists(proxy, slug):

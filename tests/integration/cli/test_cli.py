@@ -91,3 +91,12 @@ def test_clients_create_prints_the_secret_once(cli):
     assert client["client_secret"].startswith("gjs_")
     listed = cli("clients", "list", "--tenant", "cli-c")
     assert client["client_id"] in listed.stdout and "gjs_" not in listed.stdout
+
+
+def test_reprovision_all_is_safe_to_repeat(cli):
+    cli("tenants", "create", "--slug", "re-a", "--name", "a", "--division-code", "340700")
+    assert cli("tenants", "reprovision").exit_code == 2  # names or --all
+    for _ in range(2):
+        result = cli("tenants", "reprovision", "--all")
+        assert result.exit_code == 0, result.output
+        assert "tenant re-a is active in 1 services" in result.stderr
