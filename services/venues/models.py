@@ -20,7 +20,7 @@ from sqlalchemy import (
     SmallInteger,
     Text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, INT4MULTIRANGE, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
 
 from shared import clock
@@ -154,6 +154,8 @@ class Venue(Base):
     area_m2 = mapped_column(Numeric(10, 1), nullable=False)
     open_24h: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     opening_hours: Mapped[list] = mapped_column(JSONB, nullable=False, default=list)
+    # the same hours as minutes of the week (Monday 00:00 = 0): "open now" is open_spans @> minute
+    open_spans: Mapped[list] = mapped_column(INT4MULTIRANGE, nullable=False, default=list)
     amenities: Mapped[list] = mapped_column(ARRAY(Text), nullable=False, default=list)
     service_items: Mapped[list] = mapped_column(JSONB, nullable=False, default=list)
     phone: Mapped[str | None] = mapped_column(Text)
@@ -178,16 +180,6 @@ class Venue(Base):
     created_at = _now()
     updated_at = _now()
     closed_at = _time()
-
-
-class VenueHours(Base):
-    __tablename__ = "venue_hours"
-
-    venue_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("venues.id"),
-                                                primary_key=True)
-    weekday: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    opens: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    closes: Mapped[int] = mapped_column(SmallInteger, nullable=False)
 
 
 class StarRating(Base):

@@ -21,7 +21,7 @@ from services.venues.handlers.common import (
     utc_iso,
     within,
 )
-from services.venues.models import Node, Venue, VenueHours
+from services.venues.models import Node, Venue
 from shared.errors import NotFound
 
 GEOGRAPHY = Geography("POINT", 4326)
@@ -40,10 +40,8 @@ def dwithin(a, b, metres):
 
 
 def open_now_expression(scope):
-    at = domain.local(now(), timezone_of(scope))
-    minute = at.hour * 60 + at.minute
-    return exists().where(VenueHours.venue_id == Venue.id, VenueHours.weekday == at.isoweekday(),
-                          VenueHours.opens <= minute, VenueHours.closes > minute)
+    """Open at this minute of the tenant's week (the venue's hours as an int4multirange)."""
+    return Venue.open_spans.contains(domain.week_minute(domain.local(now(), timezone_of(scope))))
 
 
 def _filtered(statement, data, open_now):

@@ -2,8 +2,8 @@
 
 import uuid
 
-from sqlalchemy import delete, or_, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import or_, select
+from sqlalchemy.dialects.postgresql import Range, insert
 
 from services.venues import domain, schemas
 from services.venues.handlers import access
@@ -20,7 +20,6 @@ from services.venues.models import (
     StarRating,
     Unit,
     Venue,
-    VenueHours,
 )
 from shared.errors import Conflict, NotFound, ValidationError
 
@@ -39,13 +38,10 @@ def hour_rows(venue):
     return [(h["weekday"], domain.hhmm(h["open"]), domain.hhmm(h["close"])) for h in venue.opening_hours]
 
 
-def _set_hours(session, venue, rows):
+def _set_hours(venue, rows):
     venue.open_24h = domain.is_always_open(rows)
     venue.opening_hours = domain.hours_view(rows)
-    session.execute(delete(VenueHours).where(VenueHours.venue_id == venue.id))
-    if rows:
-        session.execute(insert(VenueHours), [
-            {"venue_id": venue.id, "weekday": w, "opens": a, "closes": b} for w, a, b in rows])
+    venue.open_spans = [Range(a, b) for a, b in domain.week_spans(rows)]
 
 
 def _set_acquisition(venue, acquisition):
@@ -113,7 +109,7 @@ def create_venue(scope, data, fetch_node=None):
         rows = domain.window_rows(session.get(LentResource, data["resource_id"]).windows)
     else:
         rows = domain.normalize_hours(hours or [], data["open_24h"])
-    _set_hours(session, venue, rows)
+    _set_hours(venue, rows)
     _join_active_emergencies(session, venue, node.path)
     session.flush()
     emit_venue(scope, "venue_created", venue, node.path)
@@ -243,7 +239,7 @@ def update_venue(scope, data):
         changed = True
     if "opening_hours" in data or "open_24h" in data:
         rows = domain.normalize_hours(data.get("opening_hours") or [], data.get("open_24h", False))
-        _set_hours(session, venue, rows)
+        _set_hours(venue, rows)
         changed = True
     if changed:
         venue.updated_at = now()
