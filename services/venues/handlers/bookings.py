@@ -15,7 +15,16 @@ from sqlalchemy.exc import IntegrityError
 from services.venues import domain
 from services.venues.handlers import access, waitlist
 from services.venues.handlers.booking_views import Context, booking_view, emit_booking
-from services.venues.handlers.common import as_uuid, keyset, load, now, paged, timezone_of, utc_iso
+from services.venues.handlers.common import (
+    as_uuid,
+    keyset,
+    load,
+    lock_rooms,
+    now,
+    paged,
+    timezone_of,
+    utc_iso,
+)
 from services.venues.handlers.rooms import lending_windows, room_and_venue
 from services.venues.handlers.venues import hour_rows, venue_row
 from services.venues.models import Booking, Rating, Room, Series, Venue
@@ -125,6 +134,7 @@ def create_booking(scope, data):
     _open_limit(session, rules, room, caller.subject)
     status = holding_status(rules, access.can_manage(caller, venue, context.path))
     booking = new_booking(context, data, caller, role, status, data["starts_at"], data["ends_at"], rules)
+    lock_rooms(session, [room.id])
     if insert_holding(session, booking):
         emit_booking(scope, f"booking_{status}", booking, context)
         return booking_view(session, booking, room.name, venue.name)
@@ -136,7 +146,7 @@ def create_booking(scope, data):
 
 def _locked(scope, booking_id):
     session = scope.session
-    booking = load(session, Booking, booking_id, "booking", lock="update")
+    booking = waitlist.locked_booking(session, booking_id)
     return booking, Context.of(session, booking)
 
 
@@ -293,11 +303,13 @@ def suspend_open_bookings(scope, venue_ids, reason, room_ids=None, keep=None):
     (booking_cancelled with the reason). ``keep(booking, context)`` may spare some. Returns the
     number cancelled."""
     session = scope.session
-    statement = (select(Booking).where(Booking.venue_id.in_(list(venue_ids)),
-                                       Booking.status.in_(domain.OPEN_STATES), Booking.ends_at > now())
-                 .order_by(Booking.starts_at).with_for_update())
+    statement = select(Booking).where(Booking.venue_id.in_(list(venue_ids)),
+                                      Booking.status.in_(domain.OPEN_STATES), Booking.ends_at > now())
     if room_ids is not None:
         statement = statement.where(Booking.room_id.in_(list(room_ids)))
+    rooms = session.execute(statement.with_only_columns(Booking.room_id).distinct()).scalars().all()
+    lock_rooms(session, rooms)
+    statement = statement.order_by(Booking.starts_at).with_for_update(key_share=True)
     contexts = {}
     count = 0
     for booking in session.execute(statement).scalars().all():

@@ -44,7 +44,7 @@ def activate_emergency(scope, data):
         venues = session.execute(
             select(Venue).join(Node, Node.id == Venue.node_id)
             .where(within(Node.path, node.path), Venue.status == domain.ACTIVE)
-            .order_by(Venue.id).with_for_update(of=Venue)).scalars().all()
+            .order_by(Venue.id).with_for_update(of=Venue, key_share=True)).scalars().all()
         path = node.path
     roles = {item["venue_id"]: item["role"] for item in data["roles"]}
     stray = set(roles) - {v.id for v in venues}
@@ -77,7 +77,8 @@ def _restore(session, venue_ids, stamp):
     """Each venue's duty after an activation ended: the newest remaining activation's role, or
     back to normal (bookable) when none is left."""
     restored = []
-    for venue in session.execute(select(Venue).where(Venue.id.in_(list(venue_ids))).with_for_update()).scalars():
+    for venue in session.execute(select(Venue).where(Venue.id.in_(list(venue_ids)))
+                                 .order_by(Venue.id).with_for_update(key_share=True)).scalars():
         remaining = session.execute(
             select(EmergencyVenue.role).join(Activation, Activation.id == EmergencyVenue.activation_id)
             .where(EmergencyVenue.venue_id == venue.id, Activation.status == domain.ACTIVE)

@@ -18,7 +18,7 @@ from services.venues.handlers.bookings import (
     new_booking,
     taken,
 )
-from services.venues.handlers.common import load, now, timezone_of, utc_iso
+from services.venues.handlers.common import load, lock_rooms, now, timezone_of, utc_iso
 from services.venues.handlers.rooms import room_and_venue
 from services.venues.models import Booking, Series
 from shared.errors import Conflict, Forbidden, ValidationError
@@ -85,6 +85,7 @@ def create_series(scope, data):
     session.add(series)
     session.flush()
     status = holding_status(rules, access.can_manage(caller, venue, context.path))
+    lock_rooms(session, [room.id])
     created, clashes = [], []
     for occurrence in occurrences:
         booking = new_booking(context, data, caller, role, status, occurrence["starts_at"],
@@ -126,6 +127,7 @@ def _locked_series(scope, series_id):
             not access.can_manage(caller, venue, context.path):
         raise Forbidden("only the booker and the venue's managers may change a series",
                         {"series_id": str(series.id)})
+    lock_rooms(session, [room.id])
     return series, context
 
 
@@ -167,7 +169,7 @@ def change_occurrence(scope, data):
         raise ValidationError("invalid date", {"date": ["is not an occurrence of the series"]})
     current = session.execute(select(Booking).where(
         Booking.series_id == series.id, Booking.occurrence_date == data["date"],
-        Booking.status.in_(domain.OPEN_STATES)).with_for_update()).scalars().first()
+        Booking.status.in_(domain.OPEN_STATES)).with_for_update(key_share=True)).scalars().first()
     if current is not None:
         if current.starts_at <= now():
             raise Conflict("this occurrence has started", {"status": current.status})
@@ -205,7 +207,7 @@ def cancel_series(scope, data):
     bookings = session.execute(select(Booking).where(
         Booking.series_id == series.id, Booking.occurrence_date >= first,
         Booking.status.in_(domain.OPEN_STATES), Booking.starts_at > now())
-        .order_by(Booking.starts_at).with_for_update()).scalars().all()
+        .order_by(Booking.starts_at).with_for_update(key_share=True)).scalars().all()
     for booking in bookings:
         _cancel_occurrence(scope, booking, context, data["reason"] or "series_cancelled")
     session.flush()

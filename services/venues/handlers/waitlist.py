@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from services.venues import domain
 from services.venues.handlers import access
 from services.venues.handlers.booking_views import Context, booking_view, emit_booking
-from services.venues.handlers.common import load, now
+from services.venues.handlers.common import load, lock_rooms, now
 from services.venues.models import Booking
 from shared.errors import Conflict, Forbidden
 
@@ -52,7 +52,7 @@ def promote(scope, context, freed_from, freed_until):
             Booking.room_id == context.room.id, Booking.status == domain.WAITLISTED,
             Booking.starts_at < freed_until, Booking.blocked_until > freed_from,
             Booking.starts_at > current)
-        .order_by(Booking.seq).with_for_update(skip_locked=True)).scalars().all()
+        .order_by(Booking.seq).with_for_update(skip_locked=True, key_share=True)).scalars().all()
     offered = []
     for entry in candidates:
         try:
@@ -70,9 +70,17 @@ def promote(scope, context, freed_from, freed_until):
     return offered
 
 
+def locked_booking(session, booking_id):
+    """The booking, its room's lock taken first and then the booking's row lock."""
+    booking = load(session, Booking, booking_id, "booking")
+    lock_rooms(session, [booking.room_id])
+    session.refresh(booking, with_for_update={"key_share": True})
+    return booking
+
+
 def _offer(scope, booking_id):
     session = scope.session
-    entry = load(session, Booking, booking_id, "booking", lock="update")
+    entry = locked_booking(session, booking_id)
     context = Context.of(session, entry)
     if not access.is_party(scope.caller, entry):
         raise Forbidden("only the person offered the slot may answer", {"booking_id": str(entry.id)})
