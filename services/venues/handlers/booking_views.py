@@ -5,8 +5,9 @@ from sqlalchemy import func, select
 
 from services.venues import domain, schemas
 from services.venues.handlers import access
-from services.venues.handlers.common import utc_iso
-from services.venues.models import Booking, Rating, Room, Venue
+from services.venues.handlers.common import as_uuid, utc_iso
+from services.venues.models import Booking, Node, Rating, Room, Venue
+from shared.errors import NotFound
 
 BOOKING = schemas.Booking()
 BOOKING_EVENT = schemas.BookingEvent()
@@ -20,6 +21,16 @@ class Context:
         self.room = room
         self.venue = venue
         self.path = path
+
+    @classmethod
+    def of_room(cls, session, room_id):
+        """Room, venue and path in one query (NotFound for an unknown room)."""
+        row = session.execute(
+            select(Room, Venue, Node.path).join(Venue, Venue.id == Room.venue_id)
+            .outerjoin(Node, Node.id == Venue.node_id).where(Room.id == as_uuid(room_id, "room_id"))).first()
+        if row is None:
+            raise NotFound("no such room", {"room_id": str(room_id)})
+        return cls(session, *row)
 
     @classmethod
     def of(cls, session, booking):
@@ -43,11 +54,12 @@ def waitlist_position(session, booking):
     return ahead + 1
 
 
-def booking_view(session, booking, room_name=None, venue_name=None):
+def booking_view(session, booking, room_name=None, venue_name=None, fresh=False):
+    """``fresh``: made in this call — no rating to look up yet."""
     if room_name is None or venue_name is None:
         room_name = session.execute(select(Room.name).where(Room.id == booking.room_id)).scalar()
         venue_name = session.execute(select(Venue.name).where(Venue.id == booking.venue_id)).scalar()
-    rating = session.get(Rating, booking.id)
+    rating = None if fresh else session.get(Rating, booking.id)
     data = {c.key: getattr(booking, c.key) for c in Booking.__table__.columns if c.key != "seq"}
     data.update(room_name=room_name, venue_name=venue_name,
                 waitlist_position=waitlist_position(session, booking),

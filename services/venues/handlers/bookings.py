@@ -25,7 +25,7 @@ from services.venues.handlers.common import (
     timezone_of,
     utc_iso,
 )
-from services.venues.handlers.rooms import lending_windows, room_and_venue
+from services.venues.handlers.rooms import lending_windows
 from services.venues.handlers.venues import hour_rows, venue_row
 from services.venues.models import Booking, Rating, Room, Series, Venue
 from shared.errors import Conflict, Forbidden, ValidationError
@@ -99,10 +99,16 @@ def new_booking(context, data, caller, role, status, starts_at, ends_at, rules, 
     )
 
 
-def insert_holding(session, booking):
-    """Insert a booking that holds the room; False when the exclusion constraint refuses it."""
+def insert_holding(session, booking, savepoint=True):
+    """Insert a booking that holds the room; False when the exclusion constraint refuses it.
+    Without ``savepoint`` (the caller will not go on after a refusal) the transaction is left
+    failed and only good for rolling back — two round trips fewer on the common path."""
     try:
-        with session.begin_nested():
+        if savepoint:
+            with session.begin_nested():
+                session.add(booking)
+                session.flush()
+        else:
             session.add(booking)
             session.flush()
         return True
@@ -125,9 +131,8 @@ def holding_status(rules, manager):
 def create_booking(scope, data):
     session = scope.session
     caller = scope.caller
-    room, venue = room_and_venue(session, data["room_id"])
-    context = Context(session, room, venue, access.node_path(session, venue.node_id))
-    rules = context.rules
+    context = Context.of_room(session, data["room_id"])
+    room, venue, rules = context.room, context.venue, context.rules
     ensure_bookable(room, venue)
     role = access.booking_role(session, caller, rules, context.path, data["unit_id"])
     check_slot(scope, context, rules, data["starts_at"], data["ends_at"], data["attendees"])
@@ -135,13 +140,13 @@ def create_booking(scope, data):
     status = holding_status(rules, access.can_manage(caller, venue, context.path))
     booking = new_booking(context, data, caller, role, status, data["starts_at"], data["ends_at"], rules)
     lock_rooms(session, [room.id])
-    if insert_holding(session, booking):
+    if insert_holding(session, booking, savepoint=data["waitlist"]):
         emit_booking(scope, f"booking_{status}", booking, context)
-        return booking_view(session, booking, room.name, venue.name)
+        return booking_view(session, booking, room.name, venue.name, fresh=True)
     if not data["waitlist"]:
         raise taken(booking)
     entry = waitlist.join(scope, context, data, caller, role, rules)
-    return booking_view(session, entry, room.name, venue.name)
+    return booking_view(session, entry, room.name, venue.name, fresh=True)
 
 
 def _locked(scope, booking_id):
