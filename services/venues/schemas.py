@@ -187,6 +187,8 @@ class UpdateVenue(VenueFields):
     @validates_schema
     def check(self, data, **kwargs):
         check_hours(data, partial=True)
+        if data.get("open_24h") is False and "opening_hours" not in data:
+            raise ValidationError("give the opening hours that replace 24-hour opening", "opening_hours")
 
 
 class VenueRef(Input):

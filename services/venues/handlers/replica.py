@@ -15,6 +15,7 @@ Node events of one tenant are serialised with a transaction-level advisory lock 
 concurrent creation below it cannot miss each other.
 """
 
+from nameko.exceptions import UnknownService
 from sqlalchemy import case, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
@@ -29,7 +30,7 @@ from services.venues.models import (
     Unit,
     UnitCommunity,
 )
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, NotFound, ServiceTimeout
 
 
 def _lock_paths(scope):
@@ -187,6 +188,9 @@ def node_for(scope, node_id, fetch=None, field="node_id"):
             remote = fetch(str(node_id))
         except NotFound:
             remote = None
+        except UnknownService:  # no organizations consumer at all: as good as no answer
+            raise ServiceTimeout("organizations is not running", {"service": "organizations",
+                                                                  "method": "get_node"}) from None
         if remote is not None:
             location = remote.get("location") or {}
             session.execute(insert(Node).values(

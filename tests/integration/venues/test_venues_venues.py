@@ -202,3 +202,30 @@ def test_scoped_permissions(vt, place):
     assert [v["name"] for v in listed] == ["网格服务站"] and "created_by" not in listed[0]
     page = vt.admin.list_venues({"limit": 1, "kind": "service_station", "text": "网格"})
     assert len(page["items"]) == 1 and page["next_cursor"] is None
+
+
+def test_organizations_down_is_a_service_timeout(start_services, onboard, rpc_client, tokens):
+    """Without organizations running, a node the replica lacks cannot be checked: the caller gets
+    ServiceTimeout (at once when no organizations consumer exists, after RPC_TIMEOUT when one
+    does not answer), and nothing is created."""
+    from services.venues.service import VenuesService
+    from shared.errors import ServiceTimeout, TenantUnavailable
+    from shared.testing.helpers import wait_for
+
+    start_services(VenuesService, RPC_TIMEOUT=1.0, VENUES_TIMER_SWEEPS=False)
+    slug = onboard()["slug"]
+    admin = rpc_client(slug, tokens.admin(slug)).venues
+
+    def ready():
+        try:
+            return admin.list_venues({}) is not None
+        except TenantUnavailable:
+            return False
+
+    wait_for(ready, message="venues to see the tenant active")
+    with pytest.raises(ServiceTimeout) as error:
+        admin.create_venue({"name": "无人应答", "kind": "service_station", "address": "x", "area_m2": 20,
+                            "node_id": "6f1c2f7e-5a43-4a8e-9d55-1a0c7c1b2d3e",
+                            "location": {"lat": 30.87, "lng": 120.09}})
+    assert error.value.details == {"service": "organizations", "method": "get_node"}
+    assert admin.list_venues({})["items"] == []

@@ -45,6 +45,7 @@ def test_update_checks_hours_only_when_given():
     assert schemas.UpdateVenue().load({"venue_id": VENUE["node_id"], "name": "新名"})["name"] == "新名"
     assert "opening_hours" in errors(schemas.UpdateVenue(), {"venue_id": VENUE["node_id"], "opening_hours": [
         {"weekday": 9, "open": "08:00", "close": "12:00"}]})
+    assert "opening_hours" in errors(schemas.UpdateVenue(), {"venue_id": VENUE["node_id"], "open_24h": False})
 
 
 def test_rooms_and_rules():
