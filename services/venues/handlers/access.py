@@ -13,7 +13,6 @@ Tenant admins (and the tenant's system identity) pass every check.
 
 from sqlalchemy import select
 
-from services.venues import domain
 from services.venues.handlers.replica import community_path, unit_in_community
 from services.venues.models import Node
 from shared.caller import path_within
@@ -112,13 +111,3 @@ def booking_role(session, caller, rules, venue_path, unit_id=None):
     raise Forbidden(f"this room is booked by {who}{where}", {"bookable_by": rules["bookable_by"],
                                                               "audience": rules["audience"]})
 
-
-def visible_booker_filter(caller):
-    """Roles that see every booking of a venue they manage vs. only their own."""
-    return caller.is_admin or bool(caller.roles & set(OPERATORS + (UNIT_LIAISON,)))
-
-
-def require_bookable_role(caller):
-    if caller.is_admin or caller.roles & set(domain.BOOKER_ROLES):
-        return caller
-    raise Forbidden("not allowed for this caller", {"roles": sorted(caller.roles)})

@@ -7,6 +7,7 @@ from datetime import timezone
 import pytest
 
 from shared.errors import Conflict, Forbidden, NotFound, ValidationError
+from shared.testing.helpers import wait_for
 from tests.integration.venues.support import T0, iso, local
 
 
@@ -198,6 +199,12 @@ def test_a_unit_books_through_its_liaison_once_reported_in(vt, centre):
     colleague = vt.venues_as("unit_liaison", unit_id=local_unit["id"], subject="user:liaison-2")
     assert colleague.get_booking(booking["id"])["id"] == booking["id"]  # any liaison of the unit
     assert colleague.cancel_booking({"booking_id": booking["id"]})["status"] == "cancelled"
+    # the unit withdraws its report-in: it is no longer one of the community's units
+    (report,) = vt.org.list_report_ins({"unit_id": local_unit["id"]})["items"]
+    vt.org.withdraw_report_in({"report_id": report["id"]})
+    wait_for(lambda: vt.admin.get_replica_status()["reported_units"] == 0, message="the withdrawal")
+    with pytest.raises(Forbidden, match="community"):
+        book(liaison, room, 1, "10:00", "11:00", unit_id=local_unit["id"])
 
 
 def test_room_states_and_limits(vt, centre, outbox):
