@@ -11,8 +11,9 @@ retry), so every write is an upsert that keeps the newest state:
   node event emitted before a move but applied after it gets the moved path from the log;
 * ``node_archived`` for a node not seen yet leaves a tombstone the node's creation honours.
 
-Node events of one tenant are serialised with a transaction-level advisory lock so a move and a
-concurrent creation below it cannot miss each other.
+A move takes a tenant-wide transaction-level advisory lock exclusively, every other node event
+takes it shared: node events run in parallel, but a move and a concurrent creation below it
+cannot miss each other (each would otherwise not see the other's uncommitted row).
 """
 
 from nameko.exceptions import UnknownService
@@ -33,8 +34,9 @@ from services.venues.models import (
 from shared.errors import Conflict, NotFound, ServiceTimeout
 
 
-def _lock_paths(scope):
-    scope.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+def _lock_paths(scope, exclusive=False):
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    scope.session.execute(text(f"SELECT {function}(hashtext(:key))"),
                           {"key": f"venues.replica.paths.{scope.tenant_slug}"})
 
 
@@ -91,7 +93,7 @@ def apply_move(scope, event):
     """node_moved: rewrite every replica path below the old path, then any later moves that
     arrived before this one."""
     session = scope.session
-    _lock_paths(scope)
+    _lock_paths(scope, exclusive=True)
     occurred = event["occurred_at"]
     session.execute(insert(NodeMove).values(node_id=event["node_id"], occurred_at=occurred,
                                             old_path=event["old_path"], path=event["path"])
