@@ -40,6 +40,13 @@ def _lock_paths(scope, exclusive=False):
                           {"key": f"venues.replica.paths.{scope.tenant_slug}"})
 
 
+def _lock_node(scope, node_id):
+    # Shared path locks let a node's creation and its archival run side by side; without this
+    # each would miss the other's uncommitted row (tombstone vs. node) and the archival be lost.
+    scope.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                          {"key": f"venues.replica.node.{scope.tenant_slug}.{node_id}"})
+
+
 def moved_path(session, path, since):
     """``path`` as of now, given the moves logged after ``since`` (usually none)."""
     moves = session.execute(
@@ -59,6 +66,7 @@ def apply_node(scope, event):
     """node_created / node_updated: the node's newest attributes; its path as of now."""
     session = scope.session
     _lock_paths(scope)
+    _lock_node(scope, event["node_id"])
     occurred = event["occurred_at"]
     lat, lng = _location(event)
     tombstone = session.get(NodeTombstone, event["node_id"])
@@ -72,6 +80,8 @@ def apply_node(scope, event):
     session.execute(statement.on_conflict_do_update(
         index_elements=[Node.id],
         set_={**{k: statement.excluded[k] for k in values if k not in ("id", "archived_at")},
+              # a row fetched on demand before the events arrived may have missed a tombstone
+              "archived_at": func.coalesce(Node.archived_at, statement.excluded.archived_at),
               "replicated_at": func.now()},
         where=Node.source_at.is_(None) | (Node.source_at < statement.excluded.source_at),
     ))
@@ -108,6 +118,7 @@ def apply_move(scope, event):
 def apply_archive(scope, event):
     session = scope.session
     _lock_paths(scope)
+    _lock_node(scope, event["node_id"])
     occurred = event["occurred_at"]
     node = session.get(Node, event["node_id"])
     if node is None:
