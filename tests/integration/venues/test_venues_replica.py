@@ -105,7 +105,8 @@ def test_an_archival_delivered_before_the_creation_is_honoured(vt, publish):
         publish(vt.slug, "node_archived", 5, node_id=node_id, path=own)
         publish(vt.slug, "node_created", 1, **node_event(node_id, own))
     for node_id, _ in nodes:
-        wait_for(lambda: (replica(vt, node_id) or {}).get("archived_at"), message="the archived node")
+        wait_for(lambda node_id=node_id: (replica(vt, node_id) or {}).get("archived_at"),
+                 message="the archived node")
 
 
 def test_agreement_events_out_of_order(vt, publish):
