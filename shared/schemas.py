@@ -1,5 +1,7 @@
 """Marshmallow building blocks shared by every service's schemas."""
 
+from datetime import timezone
+
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -73,3 +75,57 @@ class EventEnvelope(Schema):
 
 class Event(EventEnvelope):
     """Base for a specific event's schema (keeps the envelope fields, ignores additions)."""
+
+
+# -- fields ------------------------------------------------------------------------------------
+
+
+def Id(**kwargs):  # noqa: N802 - field factories read like field classes
+    return fields.UUID(**kwargs)
+
+
+class Text(fields.String):
+    """A string with surrounding blanks removed; ``blank=False`` refuses an empty result."""
+
+    def __init__(self, *args, blank=False, max_length=100, **kwargs):
+        checks = [validate.Length(max=max_length)]
+        if not blank:
+            checks.append(validate.Length(min=1, error="may not be blank"))
+        super().__init__(*args, validate=checks, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+class UtcTime(fields.DateTime):
+    """Every time a service answers with is ISO-8601 in UTC (``+00:00``), whatever offset the
+    caller sent or the database session used."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="iso", **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+def Time(**kwargs):  # noqa: N802
+    return UtcTime(**kwargs)
+
+
+def value(obj, key, default=None):
+    """``obj[key]`` or ``obj.key``: Output schemas dump rows, models and dicts alike."""
+    if isinstance(obj, dict):
+        return obj.get(key, default)
+    return getattr(obj, key, default)
+
+
+def location_of(obj):
+    lat, lng = value(obj, "lat"), value(obj, "lng")
+    return None if lat is None else {"lat": lat, "lng": lng}
+
+
+def LocationOut():  # noqa: N802
+    """``{"lat", "lng"}`` from an object's ``lat``/``lng`` columns (None when unplaced)."""
+    return fields.Function(location_of)

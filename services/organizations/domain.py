@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from shared.errors import Conflict
+from shared.state_machine import StateMachine
 
 # -- territory ------------------------------------------------------------------------------
 
@@ -58,33 +59,6 @@ def moved_path(path, old_prefix, new_prefix):
 
 
 # -- state machines -------------------------------------------------------------------------
-
-
-class StateMachine:
-    """``transitions``: action → (states it may start from, state it leads to or None to stay)."""
-
-    def __init__(self, noun, transitions):
-        self.noun = noun
-        self.transitions = transitions
-
-    def next(self, current, action):
-        sources, target = self.transitions[action]
-        if current not in sources:
-            article = "an" if self.noun[0] in "aeiou" else "a"
-            raise Conflict(f"cannot {action} {article} {self.noun} that is {current}",
-                           {"status": current, "action": action})
-        return current if target is None else target
-
-    def allows(self, current, action):
-        return current in self.transitions[action][0]
-
-    def states(self):
-        found = set()
-        for sources, target in self.transitions.values():
-            found |= set(sources)
-            if target:
-                found.add(target)
-        return found
 
 
 ACTIVE, ARCHIVED = "active", "archived"

@@ -4,36 +4,21 @@ Inputs derive from ``shared.schemas.Input`` (unknown and server-owned fields are
 results and event data are dumped with ``Output`` schemas so every RPC answers JSON.
 """
 
-from datetime import timezone
-
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.organizations import domain
-from shared.schemas import Input, LatLng, Output, PageInput, aware_datetime
-
-
-def value(obj, key, default=None):
-    if isinstance(obj, dict):
-        return obj.get(key, default)
-    return getattr(obj, key, default)
-
-
-def location_of(obj):
-    lat, lng = value(obj, "lat"), value(obj, "lng")
-    return None if lat is None else {"lat": lat, "lng": lng}
-
-
-class Text(fields.String):
-    """A string with surrounding blanks removed; ``blank=False`` refuses an empty result."""
-
-    def __init__(self, *args, blank=False, max_length=100, **kwargs):
-        checks = [validate.Length(max=max_length)]
-        if not blank:
-            checks.append(validate.Length(min=1, error="may not be blank"))
-        super().__init__(*args, validate=checks, **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+from shared.schemas import (
+    Id,
+    Input,
+    LatLng,
+    LocationOut,
+    Output,
+    PageInput,
+    Text,
+    Time,
+    aware_datetime,
+    value,
+)
 
 
 def Code(**kwargs):  # noqa: N802 - a field factory reads like a field class
@@ -55,27 +40,6 @@ class CreditCode(fields.String):
 
 def Location(**kwargs):  # noqa: N802
     return fields.Nested(LatLng, allow_none=True, **kwargs)
-
-
-def LocationOut():  # noqa: N802
-    return fields.Function(location_of)
-
-
-class UtcTime(fields.DateTime):
-    """An instant, always written in UTC (``2026-06-01T00:30:00+00:00``)."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is not None and value.tzinfo is not None:
-            value = value.astimezone(timezone.utc)
-        return super()._serialize(value, attr, obj, **kwargs)
-
-
-def Time(**kwargs):  # noqa: N802
-    return UtcTime(format="iso", **kwargs)
-
-
-def Id(**kwargs):  # noqa: N802
-    return fields.UUID(**kwargs)
 
 
 def Status():  # noqa: N802

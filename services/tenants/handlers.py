@@ -1,7 +1,6 @@
 """Use cases of the tenants service: (scope, data) -> result. Transactions are committed by the
 endpoint decorators; these functions only read and write through ``scope.session``."""
 
-import uuid
 from datetime import datetime, timezone
 
 from sqlalchemy import bindparam, func, select, update
@@ -11,8 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from services.tenants import domain, models
 from shared import platform_tables
 from shared.caller import Grant
-from shared.errors import Conflict, NotFound, Unauthenticated, ValidationError
+from shared.errors import Conflict, NotFound, Unauthenticated
 from shared.pagination import decode_cursor, page
+from shared.sql import as_uuid
 from shared.tenancy import PROVISIONING
 
 tenants = platform_tables.tenants
@@ -208,17 +208,10 @@ API_CLIENT_BY_ID = select(models.ApiClient.__table__).where(
 
 def get_api_client(scope, client_id):
     scope.caller.require_admin()
-    client = scope.session.execute(API_CLIENT_BY_ID, {"client_id": _uuid(client_id, "client_id")}).first()
+    client = scope.session.execute(API_CLIENT_BY_ID, {"client_id": as_uuid(client_id, "client_id")}).first()
     if client is None:
         raise NotFound("no such API client", {"client_id": str(client_id)})
     return client
-
-
-def _uuid(value, field):
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise ValidationError("invalid id", {field: ["not a valid UUID"]}) from None
 
 
 def revoke_api_client(scope, client_id):

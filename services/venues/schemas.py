@@ -5,61 +5,22 @@ Inputs derive from ``shared.schemas.Input`` (unknown and server-owned fields are
 results and event data are dumped with ``Output`` schemas so every RPC answers JSON.
 """
 
-from datetime import timezone
-
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.venues import domain
-from shared.schemas import Event, Input, LatLng, Output, PageInput, aware_datetime
-
-
-def value(obj, key, default=None):
-    if isinstance(obj, dict):
-        return obj.get(key, default)
-    return getattr(obj, key, default)
-
-
-def location_of(obj):
-    lat, lng = value(obj, "lat"), value(obj, "lng")
-    return None if lat is None else {"lat": lat, "lng": lng}
-
-
-class Text(fields.String):
-    """A string with surrounding blanks removed; ``blank=False`` refuses an empty result."""
-
-    def __init__(self, *args, blank=False, max_length=100, **kwargs):
-        checks = [validate.Length(max=max_length)]
-        if not blank:
-            checks.append(validate.Length(min=1, error="may not be blank"))
-        super().__init__(*args, validate=checks, **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
-
-
-def Id(**kwargs):  # noqa: N802 - field factories read like field classes
-    return fields.UUID(**kwargs)
-
-
-class UtcTime(fields.DateTime):
-    """Every time the service answers with is ISO-8601 in UTC (``+00:00``), whatever offset the
-    caller sent or the database session used."""
-
-    def __init__(self, **kwargs):
-        super().__init__(format="iso", **kwargs)
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is not None and value.tzinfo is not None:
-            value = value.astimezone(timezone.utc)
-        return super()._serialize(value, attr, obj, **kwargs)
-
-
-def Time(**kwargs):  # noqa: N802
-    return UtcTime(**kwargs)
-
-
-def LocationOut():  # noqa: N802
-    return fields.Function(location_of)
+from shared.schemas import (
+    Event,
+    Id,
+    Input,
+    LatLng,
+    LocationOut,
+    Output,
+    PageInput,
+    Text,
+    Time,
+    aware_datetime,
+    value,
+)
 
 
 def Fen(**kwargs):  # noqa: N802 - money is integer fen (分), never a float

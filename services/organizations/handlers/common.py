@@ -1,25 +1,12 @@
 """Helpers every handler module uses: loading rows by id, ltree filters, events, pages."""
 
-import uuid
-from datetime import date, datetime
-
-from sqlalchemy import cast, false, literal, or_, select, tuple_
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import select
 
 from services.organizations.domain import local_date
 from shared import clock
-from shared.errors import NotFound, ValidationError
-from shared.pagination import decode_cursor, page
-from shared.types import Ltree
-
-
-def as_uuid(value, field="id"):
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except (ValueError, TypeError, AttributeError):
-        raise ValidationError("invalid id", {field: ["not a valid UUID"]}) from None
+from shared.errors import NotFound
+from shared.pagination import keyset, paged  # noqa: F401 - re-exported: the handlers' toolbox
+from shared.sql import as_uuid, ltree, within, within_any  # noqa: F401 - re-exported
 
 
 def load(session, model, object_id, label, lock=None, field=None):
@@ -35,24 +22,6 @@ def load(session, model, object_id, label, lock=None, field=None):
     return row
 
 
-def ltree(path):
-    return cast(path, Ltree())
-
-
-def within(column, path):
-    """``column <@ path``: the path is ``path`` or below it (GiST-indexed)."""
-    return column.op("<@")(ltree(path))
-
-
-def within_any(column, paths):
-    """Inside one of ``paths`` (None = no restriction)."""
-    if paths is None:
-        return None
-    if not paths:
-        return false()
-    return or_(*(within(column, p) for p in paths))
-
-
 def emit(scope, event_type, schema, obj, **extra):
     data = schema.dump(obj)
     data.update(extra)
@@ -61,34 +30,6 @@ def emit(scope, event_type, schema, obj, **extra):
 
 def now():
     return clock.now()
-
-
-def keyset(statement, data, columns):
-    """Apply limit + cursor (``columns`` is the ordered key, all ascending)."""
-    statement = statement.order_by(*columns).limit(data["limit"] + 1)
-    if data.get("cursor"):
-        values = [_cursor_value(raw, column) for raw, column in
-                  zip(decode_cursor(data["cursor"], len(columns)), columns, strict=True)]
-        statement = statement.where(tuple_(*columns) > tuple_(*values))
-    return statement
-
-
-def _cursor_value(raw, column):
-    python_type = uuid.UUID if isinstance(column.type, UUID) else getattr(column.type, "python_type", None)
-    try:
-        if python_type is uuid.UUID:
-            raw = uuid.UUID(str(raw))
-        elif python_type is datetime:
-            raw = datetime.fromisoformat(raw)
-        elif python_type is date:
-            raw = date.fromisoformat(raw)
-    except (TypeError, ValueError):
-        raise ValidationError("invalid cursor", {"cursor": ["not a cursor from this list"]}) from None
-    return literal(raw, type_=column.type)
-
-
-def paged(rows, data, key, dump):
-    return page(rows, data["limit"], key, dump)
 
 
 def today(scope):

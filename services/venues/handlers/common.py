@@ -1,26 +1,15 @@
 """Helpers every handler module uses: loading rows by id, ltree filters, keyset pages, time."""
 
-import uuid
-from datetime import date, datetime, timezone
+from datetime import timezone
 
-from sqlalchemy import cast, false, func, literal, or_, select, tuple_
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import func, select
 
 from shared import clock
-from shared.errors import NotFound, ValidationError
-from shared.pagination import decode_cursor, page
-from shared.types import Ltree
+from shared.errors import NotFound
+from shared.pagination import keyset, paged  # noqa: F401 - re-exported: the handlers' toolbox
+from shared.sql import as_uuid, ltree, within, within_any  # noqa: F401 - re-exported
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
-
-
-def as_uuid(value, field="id"):
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except (ValueError, TypeError, AttributeError):
-        raise ValidationError("invalid id", {field: ["not a valid UUID"]}) from None
 
 
 def load(session, model, object_id, label, lock=None, field=None):
@@ -57,24 +46,6 @@ def try_lock_room(session, room_id):
     return bool(session.execute(select(func.pg_try_advisory_xact_lock(_room_key(room_id)))).scalar())
 
 
-def ltree(path):
-    return cast(path, Ltree())
-
-
-def within(column, path):
-    """``column <@ path``: the path is ``path`` or below it (GiST-indexed)."""
-    return column.op("<@")(ltree(path))
-
-
-def within_any(column, paths):
-    """Inside one of ``paths`` (None = no restriction, [] = nowhere)."""
-    if paths is None:
-        return None
-    if not paths:
-        return false()
-    return or_(*(within(column, p) for p in paths))
-
-
 def rewrite_path(path, old_prefix, new_prefix):
     """``path`` after its ancestor (or itself) at ``old_prefix`` moved to ``new_prefix``."""
     if path == old_prefix:
@@ -89,48 +60,10 @@ def now():
 
 
 def utc_iso(moment):
-    """Times in answers are ISO-8601 in UTC, like the Output schemas' (schemas.UtcTime)."""
+    """Times in answers are ISO-8601 in UTC, like the Output schemas' (shared.schemas.UtcTime)."""
     return None if moment is None else moment.astimezone(timezone.utc).isoformat()
 
 
 def timezone_of(scope):
     return scope.tenant.timezone if scope.tenant is not None else DEFAULT_TIMEZONE
 
-
-def keyset(statement, data, columns, desc_first=False):
-    """Apply limit + cursor; ``columns`` is the ordered key, ascending (the first one descending
-    with ``desc_first``, e.g. population ranked from the largest)."""
-    order = [columns[0].desc() if desc_first else columns[0], *columns[1:]]
-    statement = statement.order_by(*order).limit(data["limit"] + 1)
-    if data.get("cursor"):
-        values = [_cursor_value(raw, column) for raw, column in
-                  zip(decode_cursor(data["cursor"], len(columns)), columns, strict=True)]
-        if desc_first:
-            first, rest = columns[0], columns[1:]
-            statement = statement.where(or_(first < values[0], (first == values[0]) & (
-                tuple_(*rest) > tuple_(*values[1:]))))
-        else:
-            statement = statement.where(tuple_(*columns) > tuple_(*values))
-    return statement
-
-
-def _cursor_value(raw, column):
-    column_type = getattr(column, "type", None)
-    try:
-        python_type = uuid.UUID if isinstance(column_type, UUID) else column_type.python_type
-    except (NotImplementedError, AttributeError):
-        python_type = None
-    try:
-        if python_type is uuid.UUID:
-            raw = uuid.UUID(str(raw))
-        elif python_type is datetime:
-            raw = datetime.fromisoformat(raw)
-        elif python_type is date:
-            raw = date.fromisoformat(raw)
-    except (TypeError, ValueError):
-        raise ValidationError("invalid cursor", {"cursor": ["not a cursor from this list"]}) from None
-    return literal(raw, type_=column_type)
-
-
-def paged(rows, data, key, dump):
-    return page(rows, data["limit"], key, dump)
