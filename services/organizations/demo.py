@@ -10,6 +10,7 @@ coordinates are plausible for each city.
 import hashlib
 
 from services.organizations.domain import USCC_CHARSET, uscc_check_digit
+from shared.demo import all_items, nodes_by_code_path
 
 
 def credit_code(name, division, kind):
@@ -319,32 +320,6 @@ FOUR_PARTIES = [{"party": "party_org", "name": "小区党支部"}, {"party": "re
 # -- loading --------------------------------------------------------------------------------
 
 
-def _all(list_rpc, payload):
-    items, cursor = [], None
-    while True:
-        page = list_rpc({**payload, "limit": 200, "cursor": cursor})
-        items += page["items"]
-        cursor = page["next_cursor"]
-        if not cursor:
-            return items
-
-
-def _index(org):
-    """code path → node, for every active node with a code chain."""
-    nodes = _all(org.list_nodes, {})
-    by_id = {n["id"]: n for n in nodes}
-    paths = {}
-
-    def code_path(n):
-        if n["id"] not in paths:
-            parent = by_id.get(n["parent_id"]) if n["parent_id"] else None
-            above = code_path(parent) if parent else ""
-            paths[n["id"]] = f"{above}/{n['code']}" if above else n["code"]
-        return paths[n["id"]]
-
-    return {code_path(n): n for n in nodes if n["code"]}
-
-
 def load(proxy, tenant, report):
     build = DEMO.get(tenant)
     if build is None:
@@ -359,8 +334,8 @@ def load_data(proxy, data, report):
     report("territory", created=result["created"], unchanged=result["unchanged"], **result["by_kind"])
     result = org.import_units({"rows": data["units"]})
     report("resident units", created=result["created"], reported_in=result["reported_in"])
-    nodes = _index(org)
-    units = {u["name"]: u for u in _all(org.list_units, {})}
+    nodes = nodes_by_code_path(org)
+    units = {u["name"]: u for u in all_items(org.list_units, {})}
     orgs = _party(org, data, nodes, units)
     _alliances(org, data, nodes, units)
     _pairings(org, data, nodes, units)
@@ -378,7 +353,7 @@ def _community(nodes, path):
 
 
 def _party(org, data, nodes, units):
-    orgs = {o["name"]: o for o in _all(org.list_party_orgs, {})}
+    orgs = {o["name"]: o for o in all_items(org.list_party_orgs, {})}
     for path, kind, name, parent, extra in data["party"]:
         if name in orgs:
             continue
@@ -441,7 +416,7 @@ def _agreements(org, data, nodes, units):
 def _whistles(org, data, nodes, units):
     for path, title, category, urgency, summoned, finished in data["whistles"]:
         community = _community(nodes, path)
-        raised = _all(org.list_whistles, {"community_id": community["id"]})
+        raised = all_items(org.list_whistles, {"community_id": community["id"]})
         if any(w["title"] == title for w in raised):
             continue
         whistle = org.raise_whistle({"node_id": nodes[path]["id"], "title": title, "category": category,
@@ -461,7 +436,7 @@ def _whistles(org, data, nodes, units):
 def _cases_and_talks(org, data, nodes):
     for path, service_code, description, answered in data["cases"]:
         community = _community(nodes, path)
-        if any(c["description"] == description for c in _all(org.list_cases, {"community_id": community["id"]})):
+        if any(c["description"] == description for c in all_items(org.list_cases, {"community_id": community["id"]})):
             continue
         case = org.report_case({"service_code": service_code, "description": description,
                                 "node_id": nodes[path]["id"], "source": "community"})
@@ -471,7 +446,7 @@ def _cases_and_talks(org, data, nodes):
             org.reply_case({"case_id": case["id"], "reply": "已处理完毕, 感谢您的反映"})
     for path, title, meeting_format in data["consultations"]:
         community = _community(nodes, path)
-        if any(c["title"] == title for c in _all(org.list_consultations, {"community_id": community["id"]})):
+        if any(c["title"] == title for c in all_items(org.list_consultations, {"community_id": community["id"]})):
             continue
         org.record_consultation({"node_id": nodes[path]["id"], "title": title, "format": meeting_format,
                                  "held_at": "2026-04-18T19:00:00+08:00", "place": "社区议事厅",

@@ -20,6 +20,7 @@ import time
 from datetime import timedelta
 
 from shared import clock
+from shared.demo import all_items, nodes_by_code_path
 
 DAYTIME = [{"weekday": d, "open": "08:30", "close": "20:30"} for d in range(1, 8)]
 OFFICE = [{"weekday": d, "open": "08:30", "close": "17:30"} for d in range(1, 6)] + [
@@ -224,31 +225,6 @@ DEMO = {"huzhou-wuxing": wuxing, "tongling": tongling, "huayin": huayin, "weifan
 # -- loading --------------------------------------------------------------------------------------------
 
 
-def _all(list_rpc, payload):
-    items, cursor = [], None
-    while True:
-        page = list_rpc({**payload, "limit": 200, "cursor": cursor})
-        items += page["items"]
-        cursor = page["next_cursor"]
-        if not cursor:
-            return items
-
-
-def _nodes_by_code_path(org):
-    nodes = _all(org.list_nodes, {})
-    by_id = {n["id"]: n for n in nodes}
-    paths = {}
-
-    def code_path(n):
-        if n["id"] not in paths:
-            parent = by_id.get(n["parent_id"]) if n["parent_id"] else None
-            above = code_path(parent) if parent else ""
-            paths[n["id"]] = f"{above}/{n['code']}" if above else n["code"]
-        return paths[n["id"]]
-
-    return {code_path(n): n for n in nodes if n["code"]}
-
-
 def _located(nodes, path):
     """The node's location, or its nearest located ancestor's."""
     while path:
@@ -273,7 +249,7 @@ def _lent_resources(proxy, venues, report):
     if not wanted:
         return {}
     found = {}
-    signed = _all(proxy.organizations.list_agreements, {"status": "signed"})
+    signed = all_items(proxy.organizations.list_agreements, {"status": "signed"})
     for agreement in signed:
         for resource in agreement["resources"]:
             key = (agreement["unit_name"], resource["name"])
@@ -301,9 +277,9 @@ def load(proxy, tenant, report):
 
 def load_data(proxy, data, report):
     venues = proxy.venues
-    nodes = _nodes_by_code_path(proxy.organizations)
+    nodes = nodes_by_code_path(proxy.organizations)
     existing = {v["name"]: v for status in ("active", "closed")
-                for v in _all(venues.list_venues, {"status": status})}
+                for v in all_items(venues.list_venues, {"status": status})}
     resources = _lent_resources(proxy, data["venues"], report)
     created = rooms_created = 0
     for spec in data["venues"]:
