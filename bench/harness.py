@@ -10,6 +10,7 @@ Every figure is printed next to a bare nameko echo measured in the same run.
 """
 
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -126,6 +127,8 @@ class BenchEnvironment:
             if service != "echo":
                 drop_database(database_url(self.config, service))
         requests.delete(f"{MANAGEMENT}/api/vhosts/{self.vhost}")
+        if not exc or exc[0] is None:  # keep the services' logs of a failed run for a look
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     # -- clients and measurement -------------------------------------------------------------
     def client(self, tenant=None, token=None, timeout=60):
