@@ -290,8 +290,8 @@ LEVELS = ("community", "street", "district")
 STEP_ESCALATES_TO = {"acknowledge": 1, "arrive": 1, "resolve": 2}
 
 
-def whistle_deadlines(urgency, summoned_at):
-    return {step: summoned_at + WHISTLE_DEADLINES[urgency][step] for step in STEPS}
+def whistle_deadlines(urgency, summoned_at, deadlines=WHISTLE_DEADLINES):
+    return {step: summoned_at + deadlines[urgency][step] for step in STEPS}
 
 
 def escalation_after_miss(level, step):
@@ -409,6 +409,48 @@ DISPATCH_TARGETS = ("grid_worker", "party_org", "unit", "whistle")
 # Expected time to a reply once accepted, per level (三级三轮: each level is one round).
 CASE_SLA = {"community": timedelta(days=3), "street": timedelta(days=5), "district": timedelta(days=7)}
 DISSATISFIED = 2  # a rating at or below this sends the case to the next round
+
+# -- response rules (a tenant's own time limits) --------------------------------------------
+# A district may set its own limits (e.g. "arrive within 30 minutes" for urgent whistles); what
+# it leaves out keeps the defaults above. Limits are whole minutes.
+MAX_LIMIT_MINUTES = 90 * 24 * 60
+
+
+def default_rule_minutes():
+    return {
+        "whistle_deadlines": {u: {step: int(WHISTLE_DEADLINES[u][step].total_seconds() // 60) for step in STEPS}
+                              for u in URGENCIES},
+        "case_sla": {level: int(CASE_SLA[level].total_seconds() // 60) for level in LEVELS},
+    }
+
+
+def merge_rule_minutes(current, change):
+    """``current`` with the limits ``change`` names replaced (each urgency/step or level alone)."""
+    merged = {"whistle_deadlines": {u: dict(steps) for u, steps in current["whistle_deadlines"].items()},
+              "case_sla": dict(current["case_sla"])}
+    for urgency, steps in (change.get("whistle_deadlines") or {}).items():
+        merged["whistle_deadlines"][urgency].update(steps)
+    merged["case_sla"].update(change.get("case_sla") or {})
+    return merged
+
+
+def rule_problems(minutes):
+    """Field messages for limits that cannot work together (empty when the rules hold): a unit
+    must be asked to acknowledge before it arrives and to arrive before it resolves."""
+    problems = {}
+    for urgency, steps in minutes["whistle_deadlines"].items():
+        for earlier, later in zip(STEPS, STEPS[1:], strict=False):
+            if steps[earlier] > steps[later]:
+                problems.setdefault(f"whistle_deadlines.{urgency}", []).append(
+                    f"{earlier} ({steps[earlier]} min) may not come after {later} ({steps[later]} min)")
+    return problems
+
+
+def rule_timedeltas(minutes):
+    """The limits as timedeltas: (whistle deadlines by urgency and step, case SLA by level)."""
+    whistles = {u: {step: timedelta(minutes=m) for step, m in steps.items()}
+                for u, steps in minutes["whistle_deadlines"].items()}
+    return whistles, {level: timedelta(minutes=m) for level, m in minutes["case_sla"].items()}
 
 # Open311 service list (GET services): code → (name, group)
 CASE_SERVICES = {

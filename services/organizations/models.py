@@ -492,3 +492,15 @@ class DecisionCase(Base):
     decision_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("consultation_decisions.id"),
                                                    primary_key=True)
     case_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("cases.id"), primary_key=True)
+
+
+class ResponseRules(Base):
+    """The tenant's own time limits, in minutes (one row; none = the defaults)."""
+
+    __tablename__ = "response_rules"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=1)
+    whistle_deadlines: Mapped[dict] = mapped_column(JSONB, nullable=False)
+    case_sla: Mapped[dict] = mapped_column(JSONB, nullable=False)
+    updated_by: Mapped[str] = mapped_column(Text, nullable=False)
+    updated_at = _now()

@@ -728,6 +728,42 @@ class CommitmentEvent(Output):
 PhotoUrl = fields.Url(schemes={"http", "https"}, validate=validate.Length(max=500))
 
 
+def Minutes():  # noqa: N802
+    return fields.Integer(strict=True, validate=validate.Range(1, domain.MAX_LIMIT_MINUTES))
+
+
+class StepMinutes(Input):
+    acknowledge = Minutes()
+    arrive = Minutes()
+    resolve = Minutes()
+
+
+class LevelMinutes(Input):
+    community = Minutes()
+    street = Minutes()
+    district = Minutes()
+
+
+class SetResponseRules(Input):
+    """The limits to change, in minutes; what is left out keeps its current value."""
+
+    whistle_deadlines = fields.Dict(keys=fields.String(validate=validate.OneOf(domain.URGENCIES)),
+                                    values=fields.Nested(StepMinutes))
+    case_sla = fields.Nested(LevelMinutes)
+
+    @validates_schema
+    def names_a_limit(self, data, **kwargs):
+        if not any((data.get("whistle_deadlines") or {}).values()) and not data.get("case_sla"):
+            raise ValidationError("name at least one limit to change", "_schema")
+
+
+class ResponseRulesOut(Output):
+    whistle_deadlines = fields.Dict()
+    case_sla = fields.Dict()
+    customised = fields.Boolean()
+    updated_at = Time(allow_none=True)
+
+
 class RaiseWhistle(Input):
     node_id = Id(required=True)  # the community, or a grid/compound/building inside it
     title = Text(required=True)

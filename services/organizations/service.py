@@ -14,6 +14,7 @@ from services.organizations.handlers import (
     consultations,
     imports,
     party,
+    rules,
     scorecards,
     statistics,
     sweeps,
@@ -291,6 +292,16 @@ class OrganizationsService(GongjianService):
         return agreements.fulfil_commitment(scope, data)
 
     # -- whistle and report -----------------------------------------------------------------
+
+    @rpc
+    @query()
+    def get_response_rules(self, scope):
+        return rules.get_response_rules(scope)
+
+    @rpc
+    @command(schemas.SetResponseRules())
+    def set_response_rules(self, scope, data):
+        return rules.set_response_rules(scope, data)
 
     @rpc
     @command(schemas.RaiseWhistle())

@@ -21,6 +21,7 @@ from services.organizations.handlers.common import (
     within_any,
 )
 from services.organizations.handlers.party import get_org_row
+from services.organizations.handlers.rules import current_limits
 from services.organizations.handlers.territory import active_node, ancestor_of_kind, get_node_row
 from services.organizations.handlers.units import active_unit
 from services.organizations.models import Case, CaseEntry, Node
@@ -58,8 +59,10 @@ def _emit(scope, event_type, case, community, node, reason=None):
     scope.emit(event_type, data)
 
 
-def _expected(case, at):
-    return at + domain.CASE_SLA[case.level]
+def _expected(session, case, at):
+    """When a reply is due: the tenant's SLA for the level that holds the case."""
+    _, case_sla = current_limits(session)
+    return at + case_sla[case.level]
 
 
 def require_handler(caller, case, community, node=None):
@@ -122,7 +125,7 @@ def report_case(scope, data):
                 requested_datetime=data["requested_datetime"] or at, updated_datetime=at,
                 reporter_name=reporter.get("name"), reporter_phone=reporter.get("phone"),
                 reporter_subject=caller.subject)
-    case.expected_datetime = _expected(case, at)
+    case.expected_datetime = _expected(session, case, at)
     session.add(case)
     session.flush()
     _record(session, case, "report", None, caller.subject)
@@ -245,7 +248,7 @@ def _escalate(scope, case, community, node, reason, actor):
     case.status, case.level = domain.case_escalation(case.status, case.level)
     at = now()
     case.escalated_at = case.updated_datetime = at
-    case.expected_datetime = _expected(case, at)
+    case.expected_datetime = _expected(scope.session, case, at)
     case.overdue_at = None
     for stamp in ("accepted_at", "dispatched_at", "handled_at", "replied_at"):
         setattr(case, stamp, None)

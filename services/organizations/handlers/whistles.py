@@ -12,6 +12,7 @@ from sqlalchemy import and_, func, or_, select
 from services.organizations import access, domain, schemas
 from services.organizations.handlers.alliances import connected_units
 from services.organizations.handlers.common import as_uuid, keyset, load, now, paged, within
+from services.organizations.handlers.rules import current_limits
 from services.organizations.handlers.territory import active_node, ancestor_of_kind, get_node_row
 from services.organizations.handlers.units import active_unit
 from services.organizations.models import Node, Rating, Response, TimelineEntry, Unit, Whistle
@@ -74,8 +75,9 @@ def _new_responses(session, whistle, community, unit_ids, at):
                               "be summoned", {"unit_ids": [f"{u} is not connected to the community"
                                                            for u in strangers]})
     responses = []
+    deadlines, _ = current_limits(session)
     for unit_id in unit_ids:
-        due = domain.whistle_deadlines(whistle.urgency, at)
+        due = domain.whistle_deadlines(whistle.urgency, at, deadlines)
         responses.append(Response(whistle_id=whistle.id, unit_id=unit_id, status=domain.SUMMONED,
                                   summoned_at=at, acknowledge_due=due["acknowledge"],
                                   arrive_due=due["arrive"], resolve_due=due["resolve"]))

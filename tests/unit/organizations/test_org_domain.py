@@ -262,3 +262,39 @@ def test_four_party_talks_need_four_parties():
     assert domain.consultation_problem("four_party", four + ["resident"]) is None
     assert "property_company" in domain.consultation_problem("four_party", four[:3])
     assert domain.consultation_problem("council", ["party_org"]) is None
+
+
+# -- response rules ----------------------------------------------------------------------------
+
+
+def test_default_rules_are_the_platform_limits_in_minutes():
+    minutes = domain.default_rule_minutes()
+    assert minutes["whistle_deadlines"]["normal"] == {"acknowledge": 120, "arrive": 1440, "resolve": 4320}
+    whistles, cases = domain.rule_timedeltas(minutes)
+    assert whistles == domain.WHISTLE_DEADLINES and cases == domain.CASE_SLA
+
+
+def test_a_change_replaces_only_the_limits_it_names():
+    base = domain.default_rule_minutes()
+    merged = domain.merge_rule_minutes(base, {"whistle_deadlines": {"urgent": {"arrive": 30}},
+                                              "case_sla": {"district": 20160}})
+    assert merged["whistle_deadlines"]["urgent"] == {"acknowledge": 30, "arrive": 30, "resolve": 1440}
+    assert merged["whistle_deadlines"]["routine"] == base["whistle_deadlines"]["routine"]
+    assert merged["case_sla"] == {"community": 4320, "street": 7200, "district": 20160}
+    assert base["whistle_deadlines"]["urgent"]["arrive"] == 120  # the input is not changed
+
+
+def test_steps_must_come_in_order():
+    rules = domain.merge_rule_minutes(domain.default_rule_minutes(),
+                                      {"whistle_deadlines": {"urgent": {"arrive": 2000}}})
+    assert domain.rule_problems(rules) == {
+        "whistle_deadlines.urgent": ["arrive (2000 min) may not come after resolve (1440 min)"]}
+    assert domain.rule_problems(domain.default_rule_minutes()) == {}
+
+
+def test_deadlines_from_given_limits():
+    whistles, _ = domain.rule_timedeltas(domain.merge_rule_minutes(
+        domain.default_rule_minutes(), {"whistle_deadlines": {"urgent": {"acknowledge": 5}}}))
+    at = datetime(2026, 5, 1, tzinfo=timezone.utc)
+    assert domain.whistle_deadlines("urgent", at, whistles)["acknowledge"] == at + timedelta(minutes=5)
+    assert domain.whistle_deadlines("urgent", at)["acknowledge"] == at + timedelta(minutes=30)
