@@ -4,8 +4,11 @@ import time
 
 import eventlet
 from nameko.standalone.rpc import ClusterRpcProxy
+from sqlalchemy import create_engine, select
 
+from shared import platform_tables
 from shared.caller import ALL_TENANTS, PLATFORM_OPERATOR, TENANT_ADMIN, Grant
+from shared.config import database_url
 from shared.tokens import issue_token
 
 
@@ -83,3 +86,39 @@ def onboard_tenant(operator, slug, name=None, division_code="340700", timeout=30
         wait_for(lambda s=service: s.tenant_status(slug)["status"] == "active", timeout=timeout,
                  message=f"{step['service']} to see {slug} active")
     return tenant
+
+
+class Outbox:
+    """Events a service staged (same transaction as the change) for one tenant."""
+
+    def __init__(self, config, service):
+        self.engine = create_engine(database_url(config, service))
+
+    def events(self, tenant, event_type=None):
+        table = platform_tables.outbox
+        statement = select(table.c.payload).where(table.c.tenant == tenant).order_by(table.c.id)
+        if event_type:
+            statement = statement.where(table.c.event_type == event_type)
+        with self.engine.connect() as conn:
+            return [row.payload for row in conn.execute(statement)]
+
+    def types(self, tenant):
+        return [event["event_type"] for event in self.events(tenant)]
+
+    def close(self):
+        self.engine.dispose()
+
+
+def race(*calls):
+    """Run zero-argument callables (each with its own RPC client) at once in green threads;
+    returns each one's result or the exception it raised, in order."""
+
+    def attempt(call):
+        try:
+            return call()
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test inspects
+            return exc
+
+    pool = eventlet.GreenPool(len(calls))
+    threads = [pool.spawn(attempt, call) for call in calls]
+    return [thread.wait() for thread in threads]

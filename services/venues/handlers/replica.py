@@ -33,18 +33,22 @@ from services.venues.models import (
 )
 from shared.errors import Conflict, NotFound, ServiceTimeout
 
+# Replica locks use the two-key advisory lock space (class, hash), apart from the room locks'
+# single 64-bit keys, so a hash collision can never make a path lock wait on a room or a node.
+PATHS_LOCK, NODE_LOCK = 1, 2
+
 
 def _lock_paths(scope, exclusive=False):
     function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
-    scope.session.execute(text(f"SELECT {function}(hashtext(:key))"),
-                          {"key": f"venues.replica.paths.{scope.tenant_slug}"})
+    scope.session.execute(text(f"SELECT {function}(:kind, hashtext(:key))"),
+                          {"kind": PATHS_LOCK, "key": scope.tenant_slug})
 
 
 def _lock_node(scope, node_id):
     # Shared path locks let a node's creation and its archival run side by side; without this
     # each would miss the other's uncommitted row (tombstone vs. node) and the archival be lost.
-    scope.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                          {"key": f"venues.replica.node.{scope.tenant_slug}.{node_id}"})
+    scope.session.execute(text("SELECT pg_advisory_xact_lock(:kind, hashtext(:key))"),
+                          {"kind": NODE_LOCK, "key": f"{scope.tenant_slug}.{node_id}"})
 
 
 def moved_path(session, path, since):

@@ -1,7 +1,8 @@
 import pytest
 
 from services.organizations.service import OrganizationsService
-from tests.integration.organizations.support import OrgTenant, Outbox
+from shared.testing.helpers import Outbox
+from tests.integration.organizations.support import OrgTenant
 
 
 @pytest.fixture
@@ -13,6 +14,6 @@ def org(start_services, onboard, rpc_client, tokens):
 
 @pytest.fixture
 def outbox(gj_config):
-    reader = Outbox(gj_config)
+    reader = Outbox(gj_config, "organizations")
     yield reader
     reader.close()

@@ -4,11 +4,7 @@ small territory, unit factories with valid credit codes, and a reader of the out
 import itertools
 import random
 
-from sqlalchemy import create_engine, select
-
 from services.organizations.domain import USCC_CHARSET, uscc_check_digit
-from shared import platform_tables
-from shared.config import database_url
 from shared.errors import TenantUnavailable
 from shared.testing.helpers import wait_for
 
@@ -80,39 +76,3 @@ class OrgTenant:
         self.admin.confirm_report_in({"report_id": report["id"]})
         return unit
 
-
-class Outbox:
-    """Events the service staged (same transaction as the change) for one tenant."""
-
-    def __init__(self, config):
-        self.engine = create_engine(database_url(config, "organizations"))
-
-    def events(self, tenant, event_type=None):
-        table = platform_tables.outbox
-        statement = select(table.c.payload).where(table.c.tenant == tenant).order_by(table.c.id)
-        if event_type:
-            statement = statement.where(table.c.event_type == event_type)
-        with self.engine.connect() as conn:
-            return [row.payload for row in conn.execute(statement)]
-
-    def types(self, tenant):
-        return [event["event_type"] for event in self.events(tenant)]
-
-    def close(self):
-        self.engine.dispose()
-
-
-def race(*calls):
-    """Run ``calls`` (zero-argument callables, each using its own RPC client) at once in green
-    threads; returns each one's result or the exception it raised, in order."""
-    import eventlet
-
-    def attempt(call):
-        try:
-            return call()
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test inspects
-            return exc
-
-    pool = eventlet.GreenPool(len(calls))
-    threads = [pool.spawn(attempt, call) for call in calls]
-    return [thread.wait() for thread in threads]

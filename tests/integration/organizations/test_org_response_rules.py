@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 import pytest
 
 from shared.errors import Forbidden, ValidationError
-from tests.integration.organizations.support import OrgTenant, race
+from shared.testing.helpers import race
+from tests.integration.organizations.support import OrgTenant
 
 T0 = datetime(2026, 5, 1, 1, 0, tzinfo=timezone.utc)
 DEFAULT_URGENT = {"acknowledge": 30, "arrive": 120, "resolve": 1440}

@@ -4,7 +4,8 @@ and permissions."""
 import pytest
 
 from shared.errors import Conflict, Forbidden, NotFound, ValidationError
-from tests.integration.organizations.support import OrgTenant, race
+from shared.testing.helpers import race
+from tests.integration.organizations.support import OrgTenant
 
 
 def test_create_and_read_a_tree(org, outbox):

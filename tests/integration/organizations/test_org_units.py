@@ -3,7 +3,8 @@
 import pytest
 
 from shared.errors import Conflict, Forbidden, NotFound, ValidationError
-from tests.integration.organizations.support import credit_code, race
+from shared.testing.helpers import race
+from tests.integration.organizations.support import credit_code
 
 
 def test_register_unit_validates_the_credit_code(org, outbox):

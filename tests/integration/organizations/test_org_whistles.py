@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from shared.errors import Conflict, Forbidden, NotFound, ValidationError
-from tests.integration.organizations.support import race
+from shared.testing.helpers import race
 
 T0 = datetime(2026, 5, 1, 1, 0, tzinfo=timezone.utc)
 

@@ -2,7 +2,8 @@ import pytest
 
 from services.organizations.service import OrganizationsService
 from services.venues.service import VenuesService
-from tests.integration.venues.support import Outbox, VenueTenant
+from shared.testing.helpers import Outbox
+from tests.integration.venues.support import VenueTenant
 
 
 @pytest.fixture
@@ -20,6 +21,6 @@ def vt(services, onboard, rpc_client, tokens):
 
 @pytest.fixture
 def outbox(gj_config):
-    reader = Outbox(gj_config)
+    reader = Outbox(gj_config, "venues")
     yield reader
     reader.close()

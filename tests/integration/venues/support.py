@@ -6,10 +6,6 @@ import itertools
 import math
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import create_engine, select
-
-from shared import platform_tables
-from shared.config import database_url
 from shared.errors import TenantUnavailable
 from shared.testing.helpers import wait_for
 from tests.integration.organizations.support import credit_code
@@ -145,38 +141,3 @@ class VenueTenant:
         payload.update(fields)
         return (client or self.admin).create_room(payload)
 
-
-class Outbox:
-    """Events a service staged (same transaction as the change) for one tenant."""
-
-    def __init__(self, config, service="venues"):
-        self.engine = create_engine(database_url(config, service))
-
-    def events(self, tenant, event_type=None):
-        table = platform_tables.outbox
-        statement = select(table.c.payload).where(table.c.tenant == tenant).order_by(table.c.id)
-        if event_type:
-            statement = statement.where(table.c.event_type == event_type)
-        with self.engine.connect() as conn:
-            return [row.payload for row in conn.execute(statement)]
-
-    def types(self, tenant):
-        return [event["event_type"] for event in self.events(tenant)]
-
-    def close(self):
-        self.engine.dispose()
-
-
-def race(calls, size=None):
-    """Run zero-argument callables at once in green threads; each one's result or exception."""
-    import eventlet
-
-    def attempt(call):
-        try:
-            return call()
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test inspects
-            return exc
-
-    pool = eventlet.GreenPool(size or len(calls))
-    threads = [pool.spawn(attempt, call) for call in calls]
-    return [thread.wait() for thread in threads]

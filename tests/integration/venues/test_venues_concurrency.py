@@ -11,7 +11,8 @@ from sqlalchemy import create_engine, text
 
 from shared.config import database_url
 from shared.errors import Conflict, Forbidden
-from tests.integration.venues.support import T0, iso, local, race
+from shared.testing.helpers import race
+from tests.integration.venues.support import T0, iso, local
 
 RACERS = 20
 
@@ -51,7 +52,7 @@ def _holding_overlaps(config, tenant):
 
 def test_many_clients_racing_for_one_slot_exactly_one_wins(vt, room, services, outbox):
     clients = _clients(vt, room, RACERS)
-    results = race([_booker(c, room) for c in clients])
+    results = race(*[_booker(c, room) for c in clients])
     winners = [r for r in results if isinstance(r, dict)]
     losers = [r for r in results if not isinstance(r, dict)]
     assert len(winners) == 1 and winners[0]["status"] == "confirmed"
@@ -59,7 +60,7 @@ def test_many_clients_racing_for_one_slot_exactly_one_wins(vt, room, services, o
     assert {r.details["constraint"] for r in losers} == {"bookings_no_overlap"}
     assert len(outbox.events(vt.slug, "booking_confirmed")) == 1
     # overlapping but different slots race too: still never two holders of one minute
-    results = race([_booker(c, room, start=f"{13 + i % 3}:{15 * (i % 4):02d}", end=f"{15 + i % 3}:00")
+    results = race(*[_booker(c, room, start=f"{13 + i % 3}:{15 * (i % 4):02d}", end=f"{15 + i % 3}:00")
                     for i, c in enumerate(clients)])
     assert sum(isinstance(r, dict) for r in results) >= 1
     assert all(isinstance(r, (dict, Conflict)) for r in results), results
@@ -68,7 +69,7 @@ def test_many_clients_racing_for_one_slot_exactly_one_wins(vt, room, services, o
 
 def test_racers_who_ask_for_the_waitlist_queue_up_in_order(vt, room, outbox):
     clients = _clients(vt, room, RACERS)
-    results = race([_booker(c, room, waitlist=True) for c in clients])
+    results = race(*[_booker(c, room, waitlist=True) for c in clients])
     assert all(isinstance(r, dict) for r in results), [r for r in results if not isinstance(r, dict)]
     confirmed = [r for r in results if r["status"] == "confirmed"]
     waiting = [r for r in results if r["status"] == "waitlisted"]
@@ -140,7 +141,7 @@ def test_racing_cancellations_and_bookings_never_double_book(vt, room, services)
         _booker(clients[i], room, *slots[i % 3], waitlist=True)()
     calls = [lambda c=clients[i], b=held[i]: c.cancel_booking({"booking_id": b["id"]}) for i in range(3)]
     calls += [_booker(clients[i], room, *slots[i % 3]) for i in range(9, 12)]
-    race(calls)
+    race(*calls)
     assert _holding_overlaps(services, vt.slug) == 0
     schedule = vt.admin.get_room_schedule({"room_id": room["room"]["id"], "starts_at": iso(local(0, "00:00")),
                                            "ends_at": iso(local(1, "00:00"))})
