@@ -1,8 +1,13 @@
-"""RPC plumbing: the entrypoint decorator with our expected errors, and a service-to-service
-proxy whose calls time out (nameko's RpcProxy waits forever by default)."""
+"""RPC plumbing: the entrypoint decorator with our expected errors, and service-to-service
+proxies whose calls time out (nameko's RpcProxy waits forever by default):
+
+    organizations = ServiceRpc("organizations")     # one named service
+    services = ServiceRpcs()                        # any service by name: self.services["venues"]
+"""
 
 import eventlet
-from nameko.rpc import RpcProxy
+from nameko.extensions import DependencyProvider
+from nameko.rpc import ReplyListener, RpcProxy, ServiceProxy
 from nameko.rpc import rpc as nameko_rpc
 
 from shared.config import setting
@@ -52,3 +57,40 @@ class TimedServiceProxy:
                 timer.cancel()
 
         return call
+
+
+class ServiceRpcs(DependencyProvider):
+    """``services = ServiceRpcs()``: ``self.services["venues"].audit_entries(payload)`` calls any
+    service by name, with the same context propagation (tenant, token, call id stack) and
+    ``ServiceTimeout`` as ``ServiceRpc``. ``self.services.with_timeout(2)["venues"]`` overrides
+    the timeout for one fan-out. Calling a service nobody serves raises nameko's
+    ``UnknownService`` at once."""
+
+    rpc_reply_listener = ReplyListener()
+
+    def __init__(self, timeout=None, **options):
+        self.timeout = timeout
+        self.options = options
+
+    def get_dependency(self, worker_ctx):
+        timeout = self.timeout or float(setting(self.container.config, "RPC_TIMEOUT"))
+        return ServiceDirectory(worker_ctx, self.rpc_reply_listener, timeout, self.options)
+
+
+class ServiceDirectory:
+    def __init__(self, worker_ctx, reply_listener, timeout, options):
+        self._worker_ctx = worker_ctx
+        self._reply_listener = reply_listener
+        self._options = options
+        self._proxies = {}
+        self.timeout = timeout
+
+    def __getitem__(self, service):
+        proxy = self._proxies.get(service)
+        if proxy is None:
+            raw = ServiceProxy(self._worker_ctx, service, self._reply_listener, **self._options)
+            proxy = self._proxies[service] = TimedServiceProxy(raw, service, self.timeout)
+        return proxy
+
+    def with_timeout(self, seconds):
+        return ServiceDirectory(self._worker_ctx, self._reply_listener, seconds, self._options)

@@ -11,7 +11,7 @@ from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, func, i
 
 from shared.endpoints import command, query
 from shared.events import on_event
-from shared.rpc import ServiceRpc, rpc
+from shared.rpc import ServiceRpc, ServiceRpcs, rpc
 from shared.schemas import Event
 from shared.service import GongjianService
 
@@ -41,6 +41,7 @@ class ProbeService(GongjianService):
     migrations_path = Path(__file__).parent / "probe_migrations"
     tenants = ServiceRpc("tenants", timeout=0.5)
     sleepy = ServiceRpc("sleepy", timeout=0.5)
+    services = ServiceRpcs(timeout=0.5)
 
     @on_event("tenants", "api_client_created", schema=ClientCreated())
     def on_client_created(self, scope, event):
@@ -77,6 +78,12 @@ class ProbeService(GongjianService):
     @command()
     def ask_sleepy(self, scope):
         return self.sleepy.nap()
+
+    @rpc
+    @query()
+    def call_any(self, scope, service, method, *args):
+        """Calls ``service.method(*args)`` by name (ServiceRpcs), with this call's context."""
+        return getattr(self.services[service], method)(*args)
 
     @rpc
     @query()

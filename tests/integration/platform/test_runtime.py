@@ -63,3 +63,20 @@ def test_health_and_metrics_over_http(start_services, container_factory, gj_conf
     metrics = requests.get(f"{base}/metrics", timeout=5).text
     assert 'gongjian_worker_calls_total{method="http_health",outcome="ok",service="tenants"}' in metrics
     assert "gongjian_outbox_backlog" in metrics
+
+
+def test_any_service_by_name_carries_the_context_and_times_out(tongling, rpc_client, tokens):
+    client = tongling.tenants.create_api_client({"name": "y", "roles": [{"role": "resident"}]})
+    assert tongling.probe.call_any("tenants", "get_api_client", client["client_id"])["name"] == "y"
+    resident = rpc_client("tongling", tokens.make("tongling", "resident"))
+    with pytest.raises(Exception) as error:
+        resident.probe.call_any("tenants", "get_api_client", client["client_id"])
+    assert type(error.value).__name__ == "Forbidden"
+    started = time.monotonic()
+    with pytest.raises(ServiceTimeout) as error:
+        tongling.probe.call_any("sleepy", "nap")
+    assert error.value.details == {"service": "sleepy", "method": "nap"}
+    assert time.monotonic() - started < 4
+    with pytest.raises(Exception) as error:
+        tongling.probe.call_any("nobody", "nap")
+    assert error.value.exc_type == "UnknownService"
