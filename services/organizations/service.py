@@ -14,6 +14,7 @@ from services.organizations.handlers import (
     consultations,
     imports,
     party,
+    personal,
     rules,
     scorecards,
     statistics,
@@ -23,6 +24,7 @@ from services.organizations.handlers import (
     whistles,
 )
 from shared.endpoints import command, query
+from shared.personal_data import PersonalDataHooks
 from shared.rpc import rpc
 from shared.service import GongjianService
 from shared.sweeps import for_each_tenant
@@ -33,6 +35,7 @@ SWEEP_INTERVAL_SECONDS = 60
 
 class OrganizationsService(GongjianService):
     name = "organizations"
+    personal_data = PersonalDataHooks(export=personal.export_person, erase=personal.erase_person)
 
     # -- deadlines --------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from services.venues.handlers import (
     bookings,
     emergency,
     mapping,
+    personal,
     replica,
     rooms,
     series,
@@ -26,6 +27,7 @@ from services.venues.models import Node
 from shared.endpoints import command, query
 from shared.errors import Forbidden
 from shared.events import on_event
+from shared.personal_data import PersonalDataHooks
 from shared.rpc import ServiceRpc, rpc
 from shared.service import GongjianService
 from shared.sweeps import for_each_tenant
@@ -35,6 +37,7 @@ SWEEP_INTERVAL_SECONDS = 30
 
 class VenuesService(GongjianService):
     name = "venues"
+    personal_data = PersonalDataHooks(export=personal.export_person, erase=personal.erase_person)
     config = Config()
     organizations = ServiceRpc("organizations")
 
