@@ -1,12 +1,14 @@
 """Service-wide tables in each service database's ``platform`` schema.
 
-Every service keeps the same five: a replica of the tenant registry (so it can refuse unknown or
+Every service keeps the same six: a replica of the tenant registry (so it can refuse unknown or
 suspended tenants without asking `tenants`), the outbox and inbox that make events reliable,
-parked (dead-letter) events and idempotency records. They carry a ``tenant`` column; rows of one
-tenant are never joined with another's.
+parked (dead-letter) events, idempotency records and the audit trail of platform-level commands
+(``tenant=False``; tenant commands are audited in the tenant's schema, see shared.audit). They
+carry a ``tenant`` column; rows of one tenant are never joined with another's.
 """
 
 from sqlalchemy import (
+    DDL,
     BigInteger,
     Column,
     DateTime,
@@ -17,10 +19,11 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 PLATFORM_SCHEMA = "platform"
 
@@ -94,3 +97,44 @@ idempotency = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("tenant", "rpc", "key"),
 )
+
+
+def append_only_ddl(table, function):
+    """SQL making ``table`` append-only: one statement-level trigger refuses UPDATE, DELETE and
+    TRUNCATE (statement level, so even an UPDATE matching no row is refused). Names may be
+    schema-qualified; unqualified ones land in the first schema of search_path."""
+    return (
+        f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '%.% is append-only: % is refused', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'insufficient_privilege',
+              HINT = 'audit rows are never changed or removed; they go with the tenant schema';
+END
+$$""",
+        f"""CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {table}
+    FOR EACH STATEMENT EXECUTE FUNCTION {function}()""",
+        f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM PUBLIC",
+    )
+
+
+# Audit rows of platform-level commands (create_tenant, suspend_tenant, …): the columns of the
+# tenant ``audit_log`` (shared.audit) plus the tenant the command was about.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("service", Text, nullable=False),
+    Column("method", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("roles", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("object_ids", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
+    Column("call_id", Text),
+    Column("outcome", Text, nullable=False),
+    Column("detail", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("tenant", Text),
+    Index("platform_audit_log_at", text("at DESC"), text("id DESC")),
+    Index("platform_audit_log_tenant", "tenant", text("at DESC")),
+)
+for _statement in append_only_ddl(f"{PLATFORM_SCHEMA}.audit_log", f"{PLATFORM_SCHEMA}.audit_log_refuse_change"):
+    event.listen(audit_log, "after_create", DDL(_statement.replace("%", "%%")))
