@@ -40,6 +40,7 @@ class CallScope:
         self._emitted = False
         self._after_commit = []
         self.read_only = False  # set by @query before the session is opened
+        self.audit_pending = None  # shared.audit.Pending: what audit.note() added to this call's row
 
     @property
     def service(self):
@@ -126,6 +127,7 @@ class CallScope:
             self._session = None
         self._emitted = False
         self._after_commit = []
+        self.audit_pending = None
 
     def close(self):
         self.reset()
