@@ -218,6 +218,30 @@ def audit_section(scope, subject):
 # -- the RPCs every service has -----------------------------------------------------------------
 
 
+def export_with(scope, hooks, person_id):
+    """A service's export answer (the body of ``export_personal_data``)."""
+    subject = subject_of(person_id)
+    sections = dict(hooks.export(scope, subject)) if hooks.export is not None else {}
+    audit = audit_section(scope, subject)
+    if audit is not None:
+        sections["audit"] = list(audit)
+    return {"service": scope.service, "person_id": str(person_id), "sections": jsonable(sections)}
+
+
+def erase_with(scope, hooks, person_id):
+    """A service's erasure answer (the body of ``erase_personal_data``), in the caller's transaction."""
+    subject = subject_of(person_id)
+    erased = dict(hooks.erase(scope, subject)) if hooks.erase is not None else {}
+    erased.update(scrub_platform(scope.session, scope.tenant_slug, subject))
+    return {"service": scope.service, "person_id": str(person_id), "erased": erased}
+
+
+def run_locally(scope, hooks, method, person_id):
+    """``export_personal_data`` / ``erase_personal_data`` of the calling service itself, inside
+    the current call (the orchestrating service answers its own part without an RPC to itself)."""
+    return {"export_personal_data": export_with, "erase_personal_data": erase_with}[method](scope, hooks, person_id)
+
+
 class PersonalData:
     """Mixed into every service by ``shared.service.GongjianService``."""
 
@@ -227,20 +251,10 @@ class PersonalData:
     @query(PersonRef())
     def export_personal_data(self, scope, data):
         scope.caller.require_admin()
-        subject = subject_of(data["person_id"])
-        hooks = self.personal_data
-        sections = dict(hooks.export(scope, subject)) if hooks.export is not None else {}
-        audit = audit_section(scope, subject)
-        if audit is not None:
-            sections["audit"] = list(audit)
-        return {"service": scope.service, "person_id": str(data["person_id"]), "sections": jsonable(sections)}
+        return export_with(scope, self.personal_data, data["person_id"])
 
     @rpc
     @command(PersonRef())
     def erase_personal_data(self, scope, data):
         scope.caller.require_admin()
-        subject = subject_of(data["person_id"])
-        hooks = self.personal_data
-        erased = dict(hooks.erase(scope, subject)) if hooks.erase is not None else {}
-        erased.update(scrub_platform(scope.session, scope.tenant_slug, subject))
-        return {"service": scope.service, "person_id": str(data["person_id"]), "erased": erased}
+        return erase_with(scope, self.personal_data, data["person_id"])
