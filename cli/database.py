@@ -30,6 +30,46 @@ def keys_init(obj, force):
     wrote = generate_keypair(private, public, overwrite=force)
     progress(("created" if wrote else "kept existing") + f" key pair {private.name}/{public.name}",
              dir=str(private.parent))
+    ring_path = pii_ring_path(config)
+    if ring_path.exists():
+        progress(f"kept existing personal-data key ring {ring_path.name}")
+    else:
+        from shared.pii import new_ring, write_ring
+
+        write_ring(new_ring(), ring_path)
+        progress(f"created personal-data key ring {ring_path.name}", dir=str(ring_path.parent))
+
+
+def pii_ring_path(config):
+    return resolve_path(setting(config, "PII_KEYS_FILE"))
+
+
+@keys.command("rotate-pii")
+@click.pass_obj
+def keys_rotate_pii(obj):
+    """Add a new personal-data key and make it current. Then restart `tenants` and run
+    'gongjian people reseal'; retire the old key only after that."""
+    from shared.pii import load_ring, write_ring
+
+    path = pii_ring_path(obj["config"])
+    ring = load_ring(path=path).rotated()
+    write_ring(ring, path)
+    progress(f"personal-data key {ring.current} is now current", keys=",".join(sorted(ring.keys)))
+
+
+@keys.command("retire-pii")
+@click.argument("key_id")
+@click.pass_obj
+def keys_retire_pii(obj, key_id):
+    """Drop an old personal-data key (only once 'gongjian people reseal' reports 0 remaining)."""
+    from shared.pii import load_ring, write_ring
+
+    path = pii_ring_path(obj["config"])
+    ring = load_ring(path=path)
+    if key_id not in ring.keys:
+        raise click.ClickException(f"no key {key_id} in the ring")
+    write_ring(ring.without(key_id), path)
+    progress(f"personal-data key {key_id} retired", keys=",".join(sorted(k for k in ring.keys if k != key_id)))
 
 
 @click.group("db")

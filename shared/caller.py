@@ -12,6 +12,7 @@ from shared.errors import Forbidden
 PLATFORM_OPERATOR = "platform_operator"
 TENANT_ADMIN = "tenant_admin"
 SYSTEM = "system"
+PERSON_PREFIX = "person:"
 
 ROLES = (
     PLATFORM_OPERATOR,  # runs the SaaS; may act on any tenant
@@ -31,6 +32,11 @@ ROLES = (
 DELEGABLE_ROLES = tuple(r for r in ROLES if r not in (PLATFORM_OPERATOR, SYSTEM))
 
 ALL_TENANTS = "*"
+
+# Permissions beyond roles that an API client may hold: "delegate" lets an app sign its own users
+# in and act for them (person tokens, first sign-in registration).
+DELEGATE = "delegate"
+PERMISSIONS = (DELEGATE,)
 
 
 def path_within(path, scope):
@@ -67,6 +73,16 @@ class Caller:
     tenant: str  # a slug, or "*" for platform operators
     grants: tuple = field(default_factory=tuple)
     token_id: str | None = None
+    permissions: frozenset = frozenset()
+
+    @property
+    def person_id(self):
+        """The person this caller is (``person:<uuid>`` subjects), else None."""
+        return self.subject[len(PERSON_PREFIX):] if self.subject.startswith(PERSON_PREFIX) else None
+
+    @property
+    def can_delegate(self):
+        return DELEGATE in self.permissions
 
     @classmethod
     def system(cls, tenant):

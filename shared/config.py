@@ -17,6 +17,7 @@ DEFAULTS = {
     "DB_POOL_SIZE": 10,
     "JWT_PUBLIC_KEY_FILE": "var/keys/jwt_public.pem",
     "JWT_PRIVATE_KEY_FILE": "var/keys/jwt_private.pem",
+    "PII_KEYS_FILE": "var/keys/pii.json",
     "JWT_AUDIENCE": "gongjian",
     "JWT_ISSUER": "gongjian-tenants",
     "TENANT_CACHE_TTL": 2.0,

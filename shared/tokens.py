@@ -12,7 +12,8 @@ ALGORITHM = "EdDSA"
 LEEWAY_SECONDS = 10
 
 
-def issue_token(private_key, *, subject, tenant, grants, ttl, audience, issuer, now=None):
+def issue_token(private_key, *, subject, tenant, grants, ttl, audience, issuer, now=None,
+                permissions=()):
     now = int(now if now is not None else time.time())
     claims = {
         "iss": issuer,
@@ -24,6 +25,8 @@ def issue_token(private_key, *, subject, tenant, grants, ttl, audience, issuer, 
         "exp": now + int(ttl),
         "jti": uuid.uuid4().hex,
     }
+    if permissions:
+        claims["perms"] = sorted(permissions)
     return jwt.encode(claims, private_key, algorithm=ALGORITHM)
 
 
@@ -88,10 +91,12 @@ def verify_token(token, public_key, *, audience, issuer, now=None, with_expiry=F
         raise Unauthenticated("token expired")
     try:
         grants = tuple(Grant.from_claim(claim) for claim in claims.get("roles", []))
+        permissions = frozenset(str(p) for p in claims.get("perms", ()))
     except (KeyError, TypeError, AttributeError):
         raise Unauthenticated("invalid token: malformed roles") from None
     caller = Caller(
-        subject=claims["sub"], tenant=claims["tenant"], grants=grants, token_id=claims.get("jti")
+        subject=claims["sub"], tenant=claims["tenant"], grants=grants, token_id=claims.get("jti"),
+        permissions=permissions,
     )
     if caller.tenant == ALL_TENANTS and not caller.is_operator:
         raise Unauthenticated("invalid token: only operators may span tenants")

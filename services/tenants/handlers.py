@@ -8,9 +8,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
 from services.tenants import domain, models
+from services.tenants.person_tokens import authenticate_client
 from shared import platform_tables
 from shared.caller import Grant
-from shared.errors import Conflict, NotFound, Unauthenticated
+from shared.errors import Conflict, NotFound
 from shared.pagination import decode_cursor, page
 from shared.sql import as_uuid
 from shared.tenancy import PROVISIONING
@@ -181,6 +182,7 @@ def create_api_client(scope, data):
         roles=[Grant(g["role"], g["scope"], str(g["unit_id"]) if g["unit_id"] else None).as_claim()
                for g in data["roles"]],
         secret_hash=domain.hash_secret(secret),
+        permissions=sorted(set(data["permissions"])),
         created_by=caller.subject,
     )
     scope.session.add(client)
@@ -189,7 +191,8 @@ def create_api_client(scope, data):
     except IntegrityError:
         raise Conflict("an active API client with this name exists", {"name": data["name"]}) from None
     scope.session.refresh(client)
-    scope.emit("api_client_created", {"client_id": str(client.id), "name": client.name, "roles": client.roles})
+    scope.emit("api_client_created", {"client_id": str(client.id), "name": client.name, "roles": client.roles,
+                                      "permissions": client.permissions})
     return client, secret
 
 
@@ -226,15 +229,12 @@ def revoke_api_client(scope, client_id):
 
 
 def issue_token(scope, data, sign):
-    """Client-credentials exchange: a valid id + secret of this tenant gets a short-lived token."""
-    client = scope.session.get(models.ApiClient, data["client_id"])
-    if client is None or client.revoked_at is not None or not domain.secret_matches(
-        data["client_secret"], client.secret_hash
-    ):
-        raise Unauthenticated("invalid client credentials")
-    client.last_used_at = datetime.now(timezone.utc)
+    """Client-credentials exchange: a valid id + secret of this tenant gets a short-lived token
+    carrying the client's roles and permissions."""
+    client = authenticate_client(scope, data)
     grants = [Grant.from_claim(claim) for claim in client.roles]
-    token, expires_at = sign(f"client:{client.id}", scope.tenant_slug, grants, data["ttl"])
+    token, expires_at = sign(f"client:{client.id}", scope.tenant_slug, grants, data["ttl"],
+                             permissions=client.permissions or ())
     return {
         "access_token": token,
         "token_type": "Bearer",

@@ -16,11 +16,11 @@ class TokenSigner(DependencyProvider):
         self.audience = setting(config, "JWT_AUDIENCE")
         self.issuer = setting(config, "JWT_ISSUER")
 
-    def sign(self, subject, tenant, grants, ttl):
+    def sign(self, subject, tenant, grants, ttl, permissions=()):
         now = datetime.now(timezone.utc)
         token = issue_token(
             self.private_key, subject=subject, tenant=tenant, grants=grants, ttl=ttl,
-            audience=self.audience, issuer=self.issuer, now=now.timestamp(),
+            audience=self.audience, issuer=self.issuer, now=now.timestamp(), permissions=permissions,
         )
         return token, now.replace(microsecond=0) + timedelta(seconds=int(ttl))
 

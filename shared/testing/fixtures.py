@@ -24,7 +24,11 @@ def gj_keys(tmp_path_factory):
     folder = tmp_path_factory.mktemp("keys")
     private, public = folder / "jwt_private.pem", folder / "jwt_public.pem"
     generate_keypair(private, public)
-    return {"private": private, "public": public, "private_key": load_private_key(private)}
+    from shared.pii import new_ring, write_ring
+
+    pii = folder / "pii.json"
+    write_ring(new_ring(), pii)
+    return {"private": private, "public": public, "private_key": load_private_key(private), "pii": pii}
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +57,7 @@ def gj_config(rabbit_config, gj_databases, gj_keys):
         **gj_databases,
         JWT_PUBLIC_KEY_FILE=str(gj_keys["public"]),
         JWT_PRIVATE_KEY_FILE=str(gj_keys["private"]),
+        PII_KEYS_FILE=str(gj_keys["pii"]),
         JWT_AUDIENCE="gongjian",
         JWT_ISSUER="gongjian-tenants",
         TENANT_CACHE_TTL=0.2,
