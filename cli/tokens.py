@@ -10,14 +10,21 @@ from shared.caller import ALL_TENANTS, PLATFORM_OPERATOR, ROLES, Grant
 
 @click.command("token")
 @click.option("--tenant", required=True, help="tenant slug, or '*' with --role platform_operator")
-@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--role", default=None, type=click.Choice(ROLES), help="the role (or use --person)")
+@click.option("--person", "person_id", default=None,
+              help="a person's id: the token is theirs (subject person:ID) with their own grants")
 @click.option("--scope", default=None, help="territory path (ltree) the role is limited to")
 @click.option("--unit-id", default=None, help="resident unit id (for unit_liaison)")
 @click.option("--ttl", default=3600, show_default=True, help="seconds")
 @click.option("--subject", default=None, help="who the token is for (default operator:$USER)")
 @click.pass_obj
-def token(obj, tenant, role, scope, unit_id, ttl, subject):
+def token(obj, tenant, role, person_id, scope, unit_id, ttl, subject):
     """Print a signed token (signed locally with the platform's private key)."""
+    if (role is None) == (person_id is None):
+        raise click.UsageError("give either --role or --person")
+    if person_id is not None:
+        click.echo(person_token(obj["config"], tenant, person_id, ttl))
+        return
     if (tenant == ALL_TENANTS) != (role == PLATFORM_OPERATOR):
         raise click.UsageError("--tenant '*' goes with --role platform_operator, and only with it")
     click.echo(mint(obj["config"], tenant, [Grant(role, scope, unit_id)], ttl=ttl, subject=subject))
@@ -66,3 +73,16 @@ def revoke_client(obj, tenant, client_id):
     with rpc(obj["config"], tenant=tenant, token=admin) as proxy:
         proxy.tenants.revoke_api_client({"client_id": client_id})
     click.echo(f"revoked {client_id}")
+
+
+def person_token(config, tenant, person_id, ttl):
+    """A token for a person with exactly their active grants (plus resident), read from tenants."""
+    admin = mint(config, tenant, [Grant("tenant_admin")], ttl=300)
+    with rpc(config, tenant=tenant, token=admin) as proxy:
+        person = proxy.tenants.get_person(person_id)
+    if person["status"] != "active":
+        raise click.ClickException(f"person {person_id} is {person['status']}")
+    grants = [Grant(g["role"], g["scope"], g["unit_id"]) for g in person["roles"]]
+    if Grant("resident") not in grants:
+        grants.append(Grant("resident"))
+    return mint(config, tenant, grants, ttl=ttl, subject=f"person:{person['id']}")

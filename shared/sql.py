@@ -2,7 +2,7 @@
 
 import uuid
 
-from sqlalchemy import cast, false, or_
+from sqlalchemy import case, cast, false, func, or_
 
 from shared.errors import ValidationError
 from shared.types import Ltree
@@ -35,3 +35,9 @@ def within_any(column, paths):
     if not paths:
         return false()
     return or_(*(within(column, p) for p in paths))
+
+
+def rebased(column, old, new):
+    """``column`` (at or below ``old``) moved under ``new``: the SET value of a subtree move."""
+    return case((column == ltree(old), ltree(new)),
+                else_=ltree(new).op("||")(func.subpath(column, func.nlevel(ltree(old)))))

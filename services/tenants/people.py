@@ -8,7 +8,7 @@ audit row. Addresses never leave this module in clear except through ``reveal`` 
 audited) and the system-only ``contact_points`` read (see services.tenants.contact_points).
 """
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from services.tenants import contacts, domain, models
@@ -17,7 +17,7 @@ from shared.caller import TENANT_ADMIN
 from shared.errors import Conflict, Forbidden, NotFound, ValidationError
 from shared.pagination import keyset, paged
 from shared.pii import associated_data
-from shared.sql import as_uuid, ltree, within, within_any
+from shared.sql import as_uuid, rebased, within, within_any
 
 Person, ContactPoint, PersonRole = models.Person, models.ContactPoint, models.PersonRole
 
@@ -296,12 +296,9 @@ def change_person_status(scope, ring, person_id, action):
 
 def follow_node_move(scope, event):
     """organizations moved a node: homes and role scopes at or below its old path move with it
-    (``new || subpath(path, nlevel(old))``). Paths already elsewhere are left alone, so a
+    (``shared.sql.rebased``). Paths already elsewhere are left alone, so a
     redelivered move changes nothing."""
     old, new = event["old_path"], event["path"]
     for table, column in ((Person.__table__, "home_path"), (PersonRole.__table__, "scope")):
         path = table.c[column]
-        scope.session.execute(
-            table.update().where(within(path, old))
-            .values({column: ltree(new).op("||")(func.subpath(path, func.nlevel(ltree(old))))})
-        )
+        scope.session.execute(table.update().where(within(path, old)).values({column: rebased(path, old, new)}))

@@ -17,7 +17,7 @@ cannot miss each other (each would otherwise not see the other's uncommitted row
 """
 
 from nameko.exceptions import UnknownService
-from sqlalchemy import case, func, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from services.venues.handlers.common import as_uuid, ltree, rewrite_path, within
@@ -32,6 +32,7 @@ from services.venues.models import (
     UnitCommunity,
 )
 from shared.errors import Conflict, NotFound, ServiceTimeout
+from shared.sql import rebased
 
 # Replica locks use the two-key advisory lock space (class, hash), apart from the room locks'
 # single 64-bit keys, so a hash collision can never make a path lock wait on a room or a node.
@@ -91,15 +92,10 @@ def apply_node(scope, event):
     ))
 
 
-def _rewrite(column, old, new):
-    return case((column == ltree(old), ltree(new)),
-                else_=ltree(new).op("||")(func.subpath(column, func.nlevel(ltree(old)))))
-
-
 def _move_everything(session, old, new):
     for model, column in ((Node, Node.path), (Agreement, Agreement.community_path),
                           (UnitCommunity, UnitCommunity.community_path), (Activation, Activation.path)):
-        session.execute(update(model).where(within(column, old)).values({column.key: _rewrite(column, old, new)})
+        session.execute(update(model).where(within(column, old)).values({column.key: rebased(column, old, new)})
                         .execution_options(synchronize_session=False))
 
 
