@@ -52,7 +52,10 @@ kept 72 h for diagnosis), and a stored idempotency response that names the perso
 ``ERASED_RESPONSE`` (a retry with that key still changes nothing). Parked events (dead letters)
 are left for the operator to replay or discard.
 
-The export also carries the person's audit-trail rows under ``"audit"`` (``audit_section``).
+The export also carries the person's audit-trail rows under ``"audit"`` (``audit_section``,
+once the service's tenant schema has an ``audit_log``). Erasure leaves the audit trail alone: it
+holds ids and codes only, PostgreSQL refuses to change it, and it is kept as the record of who
+did what (see shared/audit.py).
 """
 
 import uuid
@@ -65,6 +68,7 @@ from marshmallow import fields
 from sqlalchemy import Text, and_, cast, delete, func, inspect, select, update
 
 from shared import platform_tables
+from shared.audit import entries_for_subject
 from shared.endpoints import command, query
 from shared.rpc import rpc
 from shared.schemas import Input
@@ -204,15 +208,13 @@ def scrub_platform(session, tenant, subject):
 
 
 def audit_section(scope, subject):
-    """The person's audit-trail rows, or None while the platform has no audit trail.
-
-    AUDIT: the one call site. shared/audit.py (``entries_for_subject(session, subject,
-    limit=10000)``) is not in the tree yet; to enable, replace the ``return None`` below with:
-
-        from shared.audit import entries_for_subject
-        return entries_for_subject(scope.session, subject, limit=AUDIT_LIMIT)
-    """
-    return None
+    """The person's audit-trail rows (``shared.audit.entries_for_subject``: ids and codes only,
+    oldest first), or None while this tenant's schema has no ``audit_log`` yet (a service whose
+    audit revision has not run). The one call site of the audit trail in the export."""
+    session = scope.session
+    if session.execute(select(func.to_regclass(f"{scope.tenant.schema}.audit_log"))).scalar() is None:
+        return None
+    return entries_for_subject(session, subject, limit=AUDIT_LIMIT)
 
 
 # -- the RPCs every service has -----------------------------------------------------------------

@@ -3,8 +3,9 @@ tenant's schema to prove what erasure left behind."""
 
 import uuid
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import MetaData, Table, create_engine, text
 
+from shared import audit
 from shared.config import database_url
 from shared.tenancy import schema_for
 from shared.testing.helpers import wait_for
@@ -32,6 +33,16 @@ class RawRows:
             return [{k: str(v) if isinstance(v, uuid.UUID) else v for k, v in row._mapping.items()}
                     for row in result]
 
+    def audit_row(self, slug, service, subject, method, *object_ids):
+        """One audit-trail row for ``subject`` in the tenant's schema (the table is created as the
+        services' audit revision would, where it is not there yet)."""
+        table = Table("audit_log", MetaData(schema=schema_for(slug)), *audit.columns())
+        table.create(self.engine, checkfirst=True)
+        with self.engine.begin() as conn:
+            return conn.execute(table.insert().values(
+                service=service, method=method, subject=subject, object_ids=list(object_ids), outcome="ok",
+            ).returning(table.c.id)).scalar()
+
     def wait_published(self, slug, timeout=20):
         """Until the relay has delivered every event the tenant's calls staged."""
 
@@ -44,13 +55,14 @@ class RawRows:
 
     def traces(self, slug, needle):
         """{table: rows} of every table of the tenant's schema whose row text contains ``needle``,
-        plus the tenant's platform idempotency and delivered outbox rows."""
+        plus the tenant's platform idempotency and delivered outbox rows. The audit trail is
+        left out: it holds ids only, is append-only, and erasure keeps it (shared/audit.py)."""
         schema = schema_for(slug)
         found = {}
         with self.engine.connect() as conn:
             tables = conn.execute(text(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = :s "
-                "AND table_type = 'BASE TABLE' AND table_name <> 'alembic_version'"), {"s": schema}).scalars().all()
+                "AND table_type = 'BASE TABLE' AND table_name NOT IN ('alembic_version', 'audit_log')"), {"s": schema}).scalars().all()
             for table in tables:
                 count = conn.execute(text(f'SELECT count(*) FROM "{schema}"."{table}" AS r '
                                           "WHERE strpos(r::text, :n) > 0"), {"n": needle}).scalar()
@@ -63,3 +75,8 @@ class RawRows:
                 if count:
                     found[f"platform.{table}"] = count
         return found
+
+
+def without_audit(sections):
+    """The sections of an export other than the audit trail (kept by erasure)."""
+    return {name: rows for name, rows in sections.items() if name != "audit"}

@@ -10,7 +10,7 @@ import pytest
 from shared.errors import Forbidden, ValidationError
 from shared.personal_data import ERASED_NAME, ERASED_RESPONSE
 from tests.integration.organizations.support import OrgTenant
-from tests.integration.personal_data_support import RawRows, new_person
+from tests.integration.personal_data_support import RawRows, new_person, without_audit
 
 NAME, PHONE = "王秀英", "13912345678"
 
@@ -84,7 +84,7 @@ def test_export_then_erase_a_reporter(org, scene, raw, rpc_client, tokens):
     json.dumps(exported)  # JSON-ready as it is
     assert exported["service"] == "organizations" and exported["person_id"] == pid
     sections = exported["sections"]
-    assert set(sections) == {"cases", "case_history", "whistle_ratings", "whistle_timeline", "references"}
+    assert set(without_audit(sections)) == {"cases", "case_history", "whistle_ratings", "whistle_timeline", "references"}
     (mine,) = sections["cases"]
     assert mine["id"] == case["id"] and mine["reporter_name"] == NAME and mine["reporter_phone"] == PHONE
     assert mine["rating"] == 4 and mine["rating_comment"] == f"{NAME}很满意"
@@ -129,7 +129,7 @@ def test_export_then_erase_a_reporter(org, scene, raw, rpc_client, tokens):
 
     # Nothing left to export; erasing again changes nothing and answers the same way.
     after = org.admin.export_personal_data({"person_id": pid})["sections"]
-    assert all(rows == [] for rows in after.values()) and set(after) == set(sections)
+    assert all(rows == [] for rows in without_audit(after).values()) and set(after) == set(sections)
     again = org.admin.erase_personal_data({"person_id": pid})
     assert again["erased"] == {key: 0 for key in erased["erased"]}
     (row_again,) = raw.rows(org.slug, "cases", "id = :id", id=case["id"])
@@ -207,3 +207,19 @@ def test_tenants_stay_apart(org, scene, onboard, rpc_client, tokens):
         crossing.erase_personal_data({"person_id": pid})
     (mine,) = org.admin.export_personal_data({"person_id": pid})["sections"]["cases"]
     assert mine["id"] == case["id"] and mine["reporter_name"] == NAME
+
+
+def test_the_export_carries_the_persons_audit_trail(org, scene, raw):
+    pid, subject = scene["person_id"], scene["subject"]
+    case = _report(scene["person"], scene)
+    row_id = raw.audit_row(org.slug, "organizations", subject, "report_case", case["id"])
+    raw.audit_row(org.slug, "organizations", "user:someone-else", "report_case", case["id"])
+    trail = org.admin.export_personal_data({"person_id": pid})["sections"]["audit"]
+    assert {e["subject"] for e in trail} == {subject}
+    (mine,) = [e for e in trail if e["id"] == row_id]
+    assert mine["method"] == "report_case" and mine["object_ids"] == [case["id"]] and mine["outcome"] == "ok"
+    # Erasure leaves the trail (ids only, append-only) and reports only what it anonymised.
+    erased = org.admin.erase_personal_data({"person_id": pid})["erased"]
+    assert "audit" not in erased and erased["cases"] == 1
+    assert [e for e in org.admin.export_personal_data({"person_id": pid})["sections"]["audit"]
+            if e["id"] == row_id] == [mine]
