@@ -1,6 +1,7 @@
 """People: registration, lookup, masking and audited reveal, encryption at rest, updates,
 deactivation, consent and contact points — against real RabbitMQ and PostgreSQL."""
 
+import time
 import uuid
 
 import pytest
@@ -8,7 +9,8 @@ from sqlalchemy import create_engine, text
 
 from services.tenants.service import TenantsService
 from shared.config import database_url
-from shared.errors import Conflict, Forbidden, NotFound, ValidationError
+from shared.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationError
+from shared.keys import generate_keypair, load_private_key
 from shared.testing.helpers import race
 
 
@@ -183,3 +185,17 @@ def test_people_of_one_tenant_are_never_found_from_another(tenant, rpc_client, t
     assert huayin.register_person({"name": "吴", "phone": "13000009999"})["id"] != person["id"]
     with pytest.raises(Forbidden):
         rpc_client("tongling", tokens.admin("huayin")).tenants.get_person(person["id"])
+
+
+def test_missing_forged_and_expired_tokens_are_refused(tenant, rpc_client, tokens, tmp_path):
+    person = tenant.register_person({"name": "令牌", "phone": "17100004444"})
+    expired = tokens.make("tongling", "tenant_admin", ttl=60, now=time.time() - 3600)
+    folder = tmp_path
+    generate_keypair(folder / "k", folder / "k.pub")
+    forged = tokens.make("tongling", "tenant_admin", private_key=load_private_key(folder / "k"))
+    for token in (None, expired, forged):
+        client = rpc_client("tongling", token).tenants
+        with pytest.raises(Unauthenticated):
+            client.get_person(person["id"])
+        with pytest.raises(Unauthenticated):
+            client.register_person({"name": "x"})
