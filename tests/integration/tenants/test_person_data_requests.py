@@ -7,6 +7,7 @@ import pytest
 
 from services.organizations.service import OrganizationsService
 from services.venues.service import VenuesService
+from shared.errors import Conflict, ValidationError
 from shared.testing.helpers import wait_for
 
 
@@ -51,9 +52,9 @@ def test_logs_never_carry_phones_or_emails(tenant, caplog, rpc_client, tokens):
     person = tenant.register_person({"name": "日志", "phone": "17100003333", "email": "logs@example.com"})
     tenant.find_person({"phone": "17100003333"})
     tenant.get_person(person["id"], reveal=True)
-    with pytest.raises(Exception):
+    with pytest.raises(Conflict):
         tenant.register_person({"name": "重复", "phone": "17100003333"})
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         tenant.register_person({"name": "坏", "phone": "1710000333x"})
     text = "\n".join(record.getMessage() + " " + str(record.__dict__) for record in caplog.records)
     assert caplog.records
