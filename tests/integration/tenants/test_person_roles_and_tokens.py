@@ -4,7 +4,7 @@ with organizations running so people have homes in the territory."""
 import pytest
 
 from services.organizations.service import OrganizationsService
-from shared.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from shared.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationError
 from shared.testing.helpers import race, wait_for
 from shared.tokens import verify_token
 from tests.integration.organizations.support import OrgTenant
@@ -90,7 +90,7 @@ def test_staff_register_and_list_only_inside_their_subtree(town, rpc_client, tok
     first = admin.list_people({"limit": 1})
     second = admin.list_people({"limit": 1, "cursor": first["next_cursor"]})
     assert {first["items"][0]["id"], second["items"][0]["id"]} == {mine["id"], theirs["id"]}
-    with pytest.raises(Exception, match="no such node"):
+    with pytest.raises(ValidationError, match="no such node"):
         admin.register_person({"name": "x", "home_node_id": "00000000-0000-0000-0000-000000000000"})
 
 
