@@ -46,14 +46,30 @@ def seed(obj, only, timeout):
     progress(f"seeded {len(chosen)} tenant(s)")
 
 
+def demo_modules():
+    """(service, services/<name>/demo.py module) for each installed service that has one, in
+    installed_services() order — except that a module naming services in ``LOAD_AFTER`` runs
+    after them: tenants' demo people live on organizations' demo territory, though tenants is
+    installed (and onboards) first."""
+    modules = {}
+    for service in installed_services():
+        try:
+            modules[service] = importlib.import_module(f"services.{service}.demo")
+        except ModuleNotFoundError:
+            continue
+    order = list(modules)
+    for service, module in modules.items():
+        for before in getattr(module, "LOAD_AFTER", ()):
+            if before in order and order.index(before) > order.index(service):
+                order.remove(service)
+                order.insert(order.index(before) + 1, service)
+    return [(service, modules[service]) for service in order]
+
+
 def load_demo_data(config, slug):
     """Run services/<name>/demo.py ``load(proxy, tenant, report)`` for each service that has one."""
     admin = mint(config, slug, [Grant("tenant_admin")], ttl=3600, subject="operator:seed")
-    for service in installed_services():
-        try:
-            module = importlib.import_module(f"services.{service}.demo")
-        except ModuleNotFoundError:
-            continue
+    for service, module in demo_modules():
         prefix = f"  {slug}/{service}: "
         with rpc(config, tenant=slug, token=admin, timeout=120) as proxy:
             module.load(proxy, slug, lambda message, _p=prefix, **fields: progress(_p + message, **fields))
