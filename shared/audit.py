@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from shared import platform_tables
-from shared.errors import ValidationError
+from shared.errors import GongjianError, ValidationError
 from shared.pagination import decode_cursor, encode_cursor
 from shared.schemas import PageInput, aware_datetime
 
@@ -162,7 +162,7 @@ def record_success(scope, method, arguments, result, authenticated=True):
 def record_failure(scope, method, arguments, error, pending=None, authenticated=True):
     """The row of a command that failed, in a transaction of its own (the command's was rolled
     back). Best effort: a failure to write it is logged, never raised over the command's error."""
-    outcome = getattr(error, "code", None) or "error"
+    outcome = error.code if isinstance(error, GongjianError) else "error"
     ids = object_ids(arguments, None, pending.object_ids if pending else ())
     try:
         values = _values(scope, method, authenticated, outcome, ids,

@@ -9,6 +9,11 @@ validated, run in a transaction and made idempotent.
 ``command`` commits (and honours the ``idempotency_key`` context key); ``query`` never writes.
 The decorated function receives the ``CallScope`` and the loaded payload; the RPC's public
 signature is the function's own minus ``scope``.
+
+Every command is audited (shared.audit): a successful one appends its 'ok' row in its own
+transaction, right before the commit; one that fails once its tenant is entered appends a row
+with the error's code in a transaction of its own, after the rollback. Idempotent replays
+append nothing.
 """
 
 import functools
@@ -19,7 +24,7 @@ import marshmallow
 from psycopg import errors as pg_errors
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from shared import idempotency
+from shared import audit, idempotency
 from shared.errors import Conflict, GongjianError, ValidationError
 
 log = logging.getLogger(__name__)
@@ -62,19 +67,28 @@ def _endpoint(schema, *, tenant, authenticated, write):
             try:
                 bound = public.bind(*args, **kwargs)
             except TypeError as exc:
-                raise ValidationError("wrong arguments", {"_call": [str(exc)]}) from None
+                error = ValidationError("wrong arguments", {"_call": [str(exc)]})
+                if write:
+                    audit.record_failure(scope, fn.__name__, None, error, authenticated=authenticated)
+                raise error from None
             bound.apply_defaults()
             call_args = list(bound.args)
             if schema is not None:
-                call_args[0] = load(schema, {} if call_args[0] is None else call_args[0])
-            return _run(self, scope, fn, call_args, bound.kwargs, bound.arguments, write)
+                try:
+                    call_args[0] = load(schema, {} if call_args[0] is None else call_args[0])
+                except ValidationError as error:
+                    if write:
+                        audit.record_failure(scope, fn.__name__, bound.arguments, error,
+                                             authenticated=authenticated)
+                    raise
+            return _run(self, scope, fn, call_args, bound.kwargs, bound.arguments, write, authenticated)
 
         return wrapper
 
     return decorate
 
 
-def _run(service, scope, fn, args, kwargs, raw_arguments, write):
+def _run(service, scope, fn, args, kwargs, raw_arguments, write, authenticated=True):
     key = scope.data.get("idempotency_key") if write else None
     rpc_name = fn.__name__
     for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -91,6 +105,7 @@ def _run(service, scope, fn, args, kwargs, raw_arguments, write):
             if write:
                 if key is not None:
                     idempotency.record(scope.session, scope.tenant_slug or "*", rpc_name, key, result)
+                audit.record_success(scope, rpc_name, raw_arguments, result, authenticated)
                 scope.commit()
             else:
                 scope.rollback()
@@ -98,23 +113,35 @@ def _run(service, scope, fn, args, kwargs, raw_arguments, write):
         except idempotency.Replay as replay:
             scope.rollback()
             return replay.response
-        except GongjianError:
-            scope.reset()
+        except GongjianError as exc:
+            _failed(scope, rpc_name, raw_arguments, exc, write, authenticated)
             raise
         except IntegrityError as exc:
-            scope.reset()
-            raise _conflict_from(exc) from None
+            error = _conflict_from(exc)
+            _failed(scope, rpc_name, raw_arguments, error, write, authenticated)
+            raise error from None
         except DBAPIError as exc:
-            scope.reset()
             if isinstance(exc.orig, RETRYABLE) and attempt < MAX_ATTEMPTS:
+                scope.reset()
                 log.info("retrying %s after %s", rpc_name, type(exc.orig).__name__)
                 continue
             if isinstance(exc.orig, RETRYABLE):
-                raise Conflict("concurrent update; please retry", {}) from None
+                error = Conflict("concurrent update; please retry", {})
+                _failed(scope, rpc_name, raw_arguments, error, write, authenticated)
+                raise error from None
+            _failed(scope, rpc_name, raw_arguments, exc, write, authenticated)
             raise
-        except Exception:
-            scope.reset()
+        except Exception as exc:
+            _failed(scope, rpc_name, raw_arguments, exc, write, authenticated)
             raise
+
+
+def _failed(scope, method, arguments, error, write, authenticated):
+    """Roll the attempt back; a command then appends its failure row (never an 'ok' one)."""
+    pending = scope.audit_pending
+    scope.reset()
+    if write:
+        audit.record_failure(scope, method, arguments, error, pending, authenticated)
 
 
 def _conflict_from(exc):

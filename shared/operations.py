@@ -1,4 +1,5 @@
-"""Operator endpoints every service has: health, metrics, tenant status, dead letters."""
+"""Operator endpoints every service has: health, metrics, tenant status, dead letters, and the
+tenant admin's view of this service's audit trail."""
 
 import json
 
@@ -6,7 +7,7 @@ from marshmallow import fields, validate
 from nameko.web.handlers import http
 from sqlalchemy import func, select, text
 
-from shared import events, platform_tables
+from shared import audit, events, platform_tables
 from shared.endpoints import load, query
 from shared.errors import Forbidden
 from shared.migrations import head_revision
@@ -119,6 +120,15 @@ class Operations:
         data = load(DeadLetterId(), payload)
         scope.caller.require_operator()
         return events.replay(self, data["id"])
+
+    @rpc
+    @query(audit.AuditFilter())
+    def audit_entries(self, scope, payload=None):
+        """This service's audit rows of the context tenant, newest first (filters: subject,
+        object_id, since, until, method, outcome; ``limit``/``cursor``). Tenant admins and
+        operators only; ``tenants.list_audit`` merges every service's."""
+        scope.caller.require_admin()
+        return audit.list_entries(scope.session, payload)
 
 
 def _dead_letter_tenant(caller, requested):

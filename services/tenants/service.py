@@ -2,6 +2,7 @@
 
 from nameko.dependency_providers import Config
 
+from services.tenants import audit as audit_trail
 from services.tenants import (
     contact_points,
     handlers,
@@ -223,6 +224,12 @@ class TenantsService(GongjianService):
     @on_event("organizations", "node_moved", schema=schemas.NodeMoved())
     def on_node_moved(self, scope, event):
         people.follow_node_move(scope, event)
+
+    @rpc
+    @query(audit_trail.ListAudit())
+    def list_audit(self, scope, payload=None):
+        """The tenant's audit trail across every service, newest first (tenant admins)."""
+        return audit_trail.list_audit(scope, payload, self.services)
 
     # One pair per service in shared.services.ALL_SERVICES (a unit test checks none is missing).
     on_tenants_provisioned, on_tenants_provisioning_failed = provisioning_reports("tenants")

@@ -9,7 +9,9 @@ from marshmallow import fields
 from nameko.rpc import rpc as nameko_rpc
 from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, func, insert, select, text
 
+from shared import audit
 from shared.endpoints import command, query
+from shared.errors import Conflict
 from shared.events import on_event
 from shared.rpc import ServiceRpc, ServiceRpcs, rpc
 from shared.schemas import Event
@@ -25,6 +27,9 @@ effects = Table(
     Column("name", Text),
     Column("seen_at", DateTime(timezone=True), server_default=func.now()),
 )
+
+# The probe's tenant table (probe_migrations/0001), for commands that write and then fail.
+notes = Table("notes", MetaData(), Column("id", Integer, primary_key=True), Column("body", Text))
 
 FAILURES = {"remaining": 0}  # how many more times on_client_created should fail
 
@@ -73,6 +78,29 @@ class ProbeService(GongjianService):
             select(func.count()).select_from(effects).where(effects.c.name == name,
                                                             effects.c.tenant == scope.tenant_slug)
         ).scalar()
+
+    @rpc
+    @command()
+    def write_note(self, scope, payload):
+        """Writes a note and returns its ``note_id``; ``noted`` ids go to the audit row through
+        audit.note; with ``fail`` it raises Conflict after writing (nothing may survive)."""
+        note_id = scope.session.execute(insert(notes).values(body=payload.get("body", "")).returning(notes.c.id)).scalar()
+        audit.note(scope, *payload.get("noted", ()), detail=payload.get("detail"))
+        if payload.get("fail"):
+            raise Conflict("refused after writing", {"note": note_id})
+        return {"note": note_id, "venue_id": payload.get("result_id")}
+
+    @rpc
+    @query()
+    def reveal(self, scope, thing_id):
+        """A read that must be audited (audit.record_access) before it answers."""
+        audit.record_access(scope, "reveal", thing_id, detail={"revealed": ["x"]})
+        return {"revealed": thing_id}
+
+    @rpc
+    @query()
+    def count_notes(self, scope):
+        return scope.session.execute(select(func.count()).select_from(notes)).scalar()
 
     @rpc
     @command()
