@@ -7,7 +7,7 @@ warnings.filterwarnings("ignore", message="\\s*Eventlet is deprecated")
 
 import click  # noqa: E402
 
-from cli import database, events, imports_registry, people, seed, tenants, tokens  # noqa: E402
+from cli import audit, database, events, imports_registry, people, seed, tenants, tokens  # noqa: E402
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,4 +30,5 @@ main.add_command(seed.seed)
 main.add_command(people.people)
 main.add_command(events.events)
 main.add_command(events.health)
+main.add_command(audit.audit)
 imports_registry.register(main)
