@@ -24,7 +24,6 @@ LOAD_AFTER = ("organizations",)  # honoured by cli/seed.py
 PEOPLE_FILE = REPO_ROOT / "deploy" / "demo" / "people.yaml"
 WECHAT_SOURCE = "小程序授权"  # they signed in through the mini-program
 FORM_SOURCE = "社区登记表"  # consent given on the community's paper form
-MOVED_AWAY = "已搬离本社区"
 
 
 def people_of(tenant):
@@ -54,7 +53,7 @@ def load_data(proxy, people, report):
             person = _grants(tenants, person, spec, nodes, units, counts)
         person = _contacts(tenants, person, spec, counts)
         if spec.get("status") == "deactivated" and person["status"] == "active":
-            tenants.deactivate_person({"person_id": person["id"], "reason": MOVED_AWAY})
+            tenants.deactivate_person({"person_id": person["id"]})
             counts["deactivated"] += 1
     report("people", **{key: counts[key] for key in ("created", "found", "granted", "consents", "verified",
                                                      "deactivated")})

@@ -178,10 +178,6 @@ class ListPeople(PageInput):
                            validate=validate.OneOf(["active", "deactivated", "erased", "any"]))
 
 
-class DeactivatePerson(PersonRef):
-    reason = Text(load_default=None, max_length=500)
-
-
 class RoleGrant(PersonRef):
     role = fields.String(required=True, validate=validate.OneOf(DELEGABLE_ROLES))
     scope = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(SCOPE_PATTERN))

@@ -160,7 +160,7 @@ class TenantsService(GongjianService):
         return PERSON.dump(people.update_person(scope, self.pii, data, self.lookup_node))
 
     @rpc
-    @command(schemas.DeactivatePerson())
+    @command(schemas.PersonRef())
     def deactivate_person(self, scope, data):
         return PERSON.dump(people.change_person_status(scope, self.pii, data["person_id"], "deactivate"))
 

@@ -64,7 +64,7 @@ def test_an_app_signs_its_user_in(app):
     assert len(app["admin"].list_people({"status": "any"})["items"]) == 1
 
     # a deactivated person gets no token
-    app["admin"].deactivate_person({"person_id": person["id"], "reason": "注销账号"})
+    app["admin"].deactivate_person({"person_id": person["id"]})
     code, refused, _ = sign_in(app)
     assert code == 1
     assert refused[-1] == "cannot sign in: the person is deactivated"

@@ -4,6 +4,7 @@ import pytest
 
 from services.tenants.service import TenantsService
 from shared.errors import Conflict, Forbidden, NotFound, TenantUnavailable, ValidationError
+from shared.migrations import head_revision
 from shared.testing.helpers import wait_for
 
 
@@ -17,7 +18,7 @@ def test_onboarding_activates_the_tenant_in_every_service(tenants_service, onboa
     assert tenant["status"] == "active"
     assert tenant["name"] == "铜陵市"
     assert [(p["service"], p["status"]) for p in tenant["provisioning"]] == [("tenants", "provisioned")]
-    assert tenant["provisioning"][0]["schema_revision"] == "0001"
+    assert tenant["provisioning"][0]["schema_revision"] == head_revision("tenants")
     status = operator.tenants.tenant_status("tongling")
     assert status["status"] == "active" and status["schema_revision"] == status["head_revision"]
 
