@@ -11,6 +11,7 @@ from cli.main import main
 from services.tenants.service import TenantsService
 from shared.config import database_url
 from shared.keys import load_public_key
+from shared.migrations import head_revision
 from shared.tokens import verify_token
 
 
@@ -73,14 +74,14 @@ def test_token_is_signed_with_the_requested_role_and_scope(cli):
 def test_migrate_upgrades_every_tenant_and_can_be_rerun(cli):
     assert cli("tenants", "create", "--slug", "mig-a", "--name", "a", "--division-code", "340700").exit_code == 0
     engine = create_engine(database_url(cli.config, "tenants"))
-    with engine.begin() as conn:  # pretend the tenant was provisioned before migration 0001 existed
-        conn.execute(text("DROP TABLE t_mig_a.api_clients; DELETE FROM t_mig_a.alembic_version"))
+    with engine.begin() as conn:  # pretend the tenant was provisioned before any migration existed
+        conn.execute(text("DROP SCHEMA t_mig_a CASCADE; CREATE SCHEMA t_mig_a"))
     engine.dispose()
     first = cli("migrate", "--service", "tenants")
     assert first.exit_code == 0, first.output
-    assert "[1/1] mig-a: None → 0001" in first.stderr
+    assert f"[1/1] mig-a: None → {head_revision('tenants')}" in first.stderr
     second = cli("migrate", "--service", "tenants")
-    assert "[1/1] mig-a: at 0001" in second.stderr
+    assert f"[1/1] mig-a: at {head_revision('tenants')}" in second.stderr
 
 
 def test_clients_create_prints_the_secret_once(cli):
