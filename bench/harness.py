@@ -27,6 +27,7 @@ from bench.echo import EchoService
 from shared.config import database_url, load_config
 from shared.dbadmin import create_database, drop_database
 from shared.keys import generate_keypair, load_private_key
+from shared.pii import new_ring, write_ring
 from shared.testing.helpers import TokenFactory, onboard_tenant, wait_for
 from shared.testing.processes import ServiceProcess, write_config
 
@@ -81,6 +82,7 @@ class BenchEnvironment:
         ).raise_for_status()
         private, public = self.folder / "private.pem", self.folder / "public.pem"
         generate_keypair(private, public)
+        write_ring(new_ring(), self.folder / "pii.json")
         self.tokens = TokenFactory(load_private_key(private))
         config = load_config()
         config.pop("LOGGING", None)
@@ -90,6 +92,7 @@ class BenchEnvironment:
             DATABASE_PREFIX=f"gjb_{self.tag}",
             JWT_PUBLIC_KEY_FILE=str(public),
             JWT_PRIVATE_KEY_FILE=str(private),
+            PII_KEYS_FILE=str(self.folder / "pii.json"),
             PROVISIONED_SERVICES=[s for s in self.services if s != "echo"],
             WEB_SERVER_ADDRESS="127.0.0.1:0",
         )
