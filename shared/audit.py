@@ -24,19 +24,14 @@ from datetime import datetime, timezone
 from marshmallow import fields, validate
 from sqlalchemy import (
     BigInteger,
-    Column,
-    DateTime,
     MetaData,
     Table,
-    Text,
-    func,
     insert,
     literal,
     select,
     text,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from shared import platform_tables
 from shared.errors import GongjianError, ValidationError
@@ -54,20 +49,8 @@ LAST_ID = 2**63 - 1  # larger than any bigserial id: "every row of that instant"
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
-def columns():
-    """The columns of both audit tables (fresh objects: a migration needs its own)."""
-    return [
-        Column("id", BigInteger, primary_key=True, autoincrement=True),
-        Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Column("service", Text, nullable=False),
-        Column("method", Text, nullable=False),
-        Column("subject", Text, nullable=False),
-        Column("roles", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
-        Column("object_ids", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
-        Column("call_id", Text),
-        Column("outcome", Text, nullable=False),
-        Column("detail", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
-    ]
+# The columns of both audit tables (fresh objects each call: a migration needs its own).
+columns = platform_tables.audit_columns
 
 
 # The tenant table: no schema, resolved to t_<slug> by the session (like every tenant table).

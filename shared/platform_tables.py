@@ -117,21 +117,29 @@ $$""",
     )
 
 
+def audit_columns():
+    """The columns of an audit table (shared.audit): who, what, when, call id, outcome. Fresh
+    Column objects on each call, for each table and migration that needs them."""
+    return [
+        Column("id", BigInteger, primary_key=True, autoincrement=True),
+        Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("service", Text, nullable=False),
+        Column("method", Text, nullable=False),
+        Column("subject", Text, nullable=False),
+        Column("roles", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+        Column("object_ids", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
+        Column("call_id", Text),
+        Column("outcome", Text, nullable=False),
+        Column("detail", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    ]
+
+
 # Audit rows of platform-level commands (create_tenant, suspend_tenant, …): the columns of the
 # tenant ``audit_log`` (shared.audit) plus the tenant the command was about.
 audit_log = Table(
     "audit_log",
     metadata,
-    Column("id", BigInteger, primary_key=True, autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("service", Text, nullable=False),
-    Column("method", Text, nullable=False),
-    Column("subject", Text, nullable=False),
-    Column("roles", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
-    Column("object_ids", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
-    Column("call_id", Text),
-    Column("outcome", Text, nullable=False),
-    Column("detail", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    *audit_columns(),
     Column("tenant", Text),
     Index("platform_audit_log_at", text("at DESC"), text("id DESC")),
     Index("platform_audit_log_tenant", "tenant", text("at DESC")),

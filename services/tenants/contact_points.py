@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from services.tenants import contacts, domain, models
-from services.tenants.people import is_self, load_person, may_manage, view
+from services.tenants.people import load_for_change, load_person, may_manage, view
 from shared import audit, clock
 from shared.caller import SYSTEM
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import Forbidden, NotFound
 from shared.pii import associated_data
 
 ContactPoint, InboxConsent = models.ContactPoint, models.InboxConsent
@@ -20,13 +20,7 @@ ContactPoint, InboxConsent = models.ContactPoint, models.InboxConsent
 
 def set_consent(scope, ring, data):
     """The person themself, or staff over them recording a consent given on paper or by phone."""
-    caller = scope.caller
-    person = load_person(scope, data["person_id"], lock=True, visible_to=caller)
-    if not (is_self(caller, person.id) or may_manage(caller, person)):
-        raise Forbidden("consent is given or withdrawn by the person (or recorded by staff over them)",
-                        {"roles": sorted(caller.roles)})
-    if person.status == domain.PERSON_ERASED:
-        raise Conflict("cannot record consent for an erased person", {"status": person.status})
+    person = load_for_change(scope, data["person_id"], "record consent")
     now, channel = clock.now(), data["channel"]
     values = {"consent": data["consent"], "consent_at": now, "consent_source": data["source"]}
     if channel == contacts.INBOX:

@@ -256,14 +256,22 @@ def list_people(scope, ring, data, lookup_node):
     return result
 
 
-def update_person(scope, ring, data, lookup_node):
+def load_for_change(scope, person_id, action):
+    """The person, locked, when the caller is that person or staff over them; an erased person
+    changes no more."""
     caller = scope.caller
-    person = load_person(scope, data["person_id"], lock=True, visible_to=caller)
+    person = load_person(scope, person_id, lock=True, visible_to=caller)
     if not (is_self(caller, person.id) or may_manage(caller, person)):
-        raise Forbidden("a person changes only their own record unless they are staff over it",
+        raise Forbidden(f"only the person themself or staff over them may {action}",
                         {"roles": sorted(caller.roles)})
     if person.status == domain.PERSON_ERASED:
-        raise Conflict("cannot update a person who is erased", {"status": person.status})
+        raise Conflict(f"cannot {action} for a person who is erased", {"status": person.status})
+    return person
+
+
+def update_person(scope, ring, data, lookup_node):
+    caller = scope.caller
+    person = load_for_change(scope, data["person_id"], "change the record")
     if "home_node_id" in data and data["home_node_id"] != person.home_node_id:
         home_path = home_path_of(lookup_node, data["home_node_id"])
         if not (is_self(caller, person.id) or caller.is_admin
