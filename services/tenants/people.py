@@ -235,10 +235,11 @@ def _maybe_revealed(scope, ring, person, reveal, method):
 
 def list_people(scope, ring, data, lookup_node):
     caller = scope.caller
-    if not (caller.is_admin or caller.can_delegate or caller.roles & set(domain.STAFF)):
+    # Apps acting for people (delegate) find their users one by one; they never list everyone.
+    if not (caller.is_admin or caller.roles & set(domain.STAFF)):
         raise Forbidden("listing people needs a tenant admin or staff role", {"roles": sorted(caller.roles)})
     statement = select(Person)
-    if not caller.is_admin and not caller.can_delegate:
+    if not caller.is_admin:
         restriction = within_any(Person.home_path, caller.scopes(domain.STAFF))
         if restriction is not None:
             statement = statement.where(restriction)

@@ -145,6 +145,8 @@ def test_an_app_registers_its_user_on_first_sign_in(town, rpc_client):
     person = backend.register_person({"name": "新用户", "wechat_openid": "oNewUser123"})
     assert person["created_by"] == f"client:{app['client_id']}"
     assert backend.find_person({"wechat_openid": "oNewUser123"})["id"] == person["id"]
+    with pytest.raises(Forbidden):  # an app finds its users one by one, never lists everyone
+        backend.list_people({})
     backend.verify_contact({"person_id": person["id"], "channel": "wechat"})
     assert exchange(rpc_client, app, wechat_openid="oNewUser123")["person_id"] == person["id"]
     # an app without the permission may not register people
