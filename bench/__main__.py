@@ -13,7 +13,7 @@ import bench  # noqa: E402
 
 warnings.filterwarnings("ignore")
 
-SKIP = {"harness", "echo", "__main__"}
+SKIP = {"harness", "__main__"}
 
 
 def main(names):

@@ -1,12 +1,12 @@
 """Issue 2's benchmark: an authenticated, tenant-scoped read RPC (tenants.get_api_client: token
 verification, tenant registry check, a primary-key read in the tenant's schema) against a bare
-nameko echo, in the same run, with 1 tenant and with 200 tenants."""
+nameko echo (and the lean-reply echo), in the same run, with 1 tenant and with 200 tenants."""
 
 import itertools
 
 import eventlet
 
-from bench.harness import BenchEnvironment, print_table, retarget
+from bench.harness import BenchEnvironment, lean_echo_call, print_ratios, retarget
 
 CALLS = 2000  # per round; each figure is the median of 3 alternating rounds
 MANY_TENANTS = 200
@@ -27,10 +27,14 @@ def main():
         def read_one(rpc):
             rpc.tenants.get_api_client(clients[slugs[0]])
 
-        rows = []
+        def versus_echo(read, concurrency):
+            return env.versus_echo([("lean-reply echo", lean_echo_call, {}),
+                                    ("tenant-scoped read", read, {"tenant": slugs[0], "token": token})],
+                                   calls=CALLS, concurrency=concurrency)
+
+        tables = []
         for concurrency in (1, 10):
-            echo, read = env.compare(read_one, calls=CALLS, concurrency=concurrency, tenant=slugs[0], token=token)
-            rows.append((concurrency, echo, read))
+            tables.append((f"concurrency {concurrency}, 1 tenant(s)", versus_echo(read_one, concurrency)))
 
         more = [f"bench-{i:03d}" for i in range(1, MANY_TENANTS)]
         list(eventlet.GreenPool(8).imap(env.onboard, more))
@@ -46,13 +50,8 @@ def main():
             rpc.tenants.get_api_client(clients[slug])
 
         for concurrency in (1, 10):
-            echo, read = env.compare(read_any, calls=CALLS, concurrency=concurrency, tenant=slugs[0], token=token)
-            rows.append((f"{concurrency}/{MANY_TENANTS}", echo, read))
+            tables.append((f"concurrency {concurrency}, {MANY_TENANTS} tenant(s)",
+                           versus_echo(read_any, concurrency)))
 
-        for label, echo, read in rows:
-            concurrency, _, tenants = str(label).partition("/")
-            print_table(
-                f"concurrency {concurrency}, {tenants or 1} tenant(s)",
-                [("bare nameko echo", echo), ("tenant-scoped read", read)],
-                echo,
-            )
+        for title, rows in tables:
+            print_ratios(title, rows)

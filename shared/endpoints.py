@@ -7,6 +7,8 @@ validated, run in a transaction and made idempotent.
         return schemas.Node().dump(handlers.create_node(scope, data))
 
 ``command`` commits (and honours the ``idempotency_key`` context key); ``query`` never writes.
+Each marks its wrapper so ``@rpc`` (shared.replies) knows how to reply: a query's reply and a
+keyed command's go without publisher confirms, any other command's reply is confirmed.
 The decorated function receives the ``CallScope`` and the loaded payload; the RPC's public
 signature is the function's own minus ``scope``.
 
@@ -24,7 +26,7 @@ import marshmallow
 from psycopg import errors as pg_errors
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from shared import audit, idempotency
+from shared import audit, idempotency, replies
 from shared.errors import Conflict, GongjianError, ValidationError
 
 log = logging.getLogger(__name__)
@@ -83,7 +85,8 @@ def _endpoint(schema, *, tenant, authenticated, write):
                     raise
             return _run(self, scope, fn, call_args, bound.kwargs, bound.arguments, write, authenticated)
 
-        return wrapper
+        # How @rpc replies (shared.replies): a query's reply needs no publisher confirm.
+        return replies.mark(wrapper, replies.COMMAND if write else replies.QUERY)
 
     return decorate
 

@@ -1,5 +1,6 @@
-"""RPC plumbing: the entrypoint decorator with our expected errors, and service-to-service
-proxies whose calls time out (nameko's RpcProxy waits forever by default):
+"""RPC plumbing: the entrypoint decorator with our expected errors and lean replies
+(shared.replies: queries answer without publisher confirms), and service-to-service proxies
+whose calls time out (nameko's RpcProxy waits forever by default):
 
     organizations = ServiceRpc("organizations")     # one named service
     services = ServiceRpcs()                        # any service by name: self.services["venues"]
@@ -8,15 +9,17 @@ proxies whose calls time out (nameko's RpcProxy waits forever by default):
 import eventlet
 from nameko.extensions import DependencyProvider
 from nameko.rpc import ReplyListener, RpcProxy, ServiceProxy
-from nameko.rpc import rpc as nameko_rpc
 
 from shared.config import setting
 from shared.errors import EXPECTED_ERRORS, ServiceTimeout
+from shared.replies import LeanRpc
 
 
 def rpc(fn):
-    """``@rpc`` whose Gongjian errors are logged as expected and re-raised to the caller."""
-    return nameko_rpc(expected_exceptions=EXPECTED_ERRORS)(fn)
+    """``@rpc`` whose Gongjian errors are logged as expected and re-raised to the caller; the
+    reply goes out through shared.replies (confirmed or not by the ``@query``/``@command``
+    marker on ``fn``)."""
+    return LeanRpc.decorator(expected_exceptions=EXPECTED_ERRORS)(fn)
 
 
 class ServiceRpc(RpcProxy):
