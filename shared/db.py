@@ -4,6 +4,10 @@ Tenant tables are declared without a schema; a tenant session's engine carries
 ``schema_translate_map={None: "t_<slug>"}`` so every ORM/Core statement is qualified with the
 tenant's schema. ``text()`` SQL is not translated: qualify it explicitly or don't use it for
 tenant tables.
+
+psycopg is the C build with its wait function forced green by importing ``shared.green_psycopg``
+(where in the import order does not matter: psycopg looks the wait function up at every wait);
+``create_service_engine`` refuses to start if that did not take.
 """
 
 import time
@@ -12,44 +16,41 @@ import psycopg
 from sqlalchemy import create_engine, event, exc, text
 from sqlalchemy.orm import Session
 
-from shared import platform_tables
+from shared import green_psycopg, platform_tables
 from shared.config import database_url, setting
 
 EXTENSIONS = ("postgis", "ltree", "btree_gist")
 PLATFORM_LOCK_ID = 7_221_001  # advisory lock serialising platform DDL between replicas
 PING_AFTER_IDLE_SECONDS = 10.0
-READ_ONLY_STATEMENTS = ("SELECT", "WITH", "SHOW")
-
-
-def require_pure_python_psycopg():
-    # The C implementation blocks eventlet's hub: 10 parallel queries would run one by one.
-    if psycopg.pq.__impl__ != "python":
-        raise RuntimeError(
-            f"psycopg uses its {psycopg.pq.__impl__} implementation; install plain 'psycopg' "
-            "(no [binary]/[c]) so queries stay green under eventlet"
-        )
+# The read pool's connections: PostgreSQL refuses any write (SQLSTATE 25006) in their autocommit
+# transactions — INSERT/UPDATE/DELETE, writes hidden in a CTE or a function, SELECT … FOR UPDATE,
+# nextval(), DDL — so a @query can never commit a change on its own.
+READ_ONLY_OPTIONS = "-c default_transaction_read_only=on"
 
 
 def create_service_engine(config, service, read_only=False, **overrides):
     """The service database's engine. ``read_only`` gives the pool query endpoints use: its
     connections stay in autocommit (one round trip per SELECT, nothing to reset on return) and
-    refuse writes."""
-    require_pure_python_psycopg()
+    PostgreSQL refuses writes on them (``default_transaction_read_only``)."""
+    green_psycopg.require_green_wait()
+    connect_args = {
+        "application_name": f"gongjian-{service}",
+        # No server-side prepared statements: with a schema per tenant every tenant has its own
+        # statement text, so per-connection prepare caches would churn as tenants grow.
+        "prepare_threshold": None,
+    }
     options = dict(
         pool_size=int(setting(config, "DB_POOL_SIZE")),
         max_overflow=int(setting(config, "DB_POOL_SIZE")),
         pool_recycle=1800,
-        # No server-side prepared statements: with a schema per tenant every tenant has its own
-        # statement text, so per-connection prepare caches would churn as tenants grow.
-        connect_args={"application_name": f"gongjian-{service}", "prepare_threshold": None},
+        connect_args=connect_args,
     )
     if read_only:
+        connect_args["options"] = READ_ONLY_OPTIONS
         options.update(isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
     options.update(overrides)
     engine = create_engine(database_url(config, service), **options)
     _ping_idle_connections(engine)
-    if read_only:
-        _refuse_writes(engine)
     return engine
 
 
@@ -70,15 +71,6 @@ def _ping_idle_connections(engine):
             dbapi_connection.execute("SELECT 1")
         except psycopg.Error:
             raise exc.DisconnectionError("stale pooled connection") from None  # pool reconnects
-
-
-def _refuse_writes(engine):
-    """In autocommit a write would commit on its own: the read pool accepts only reads."""
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def refuse_writes(conn, cursor, statement, parameters, context, executemany):
-        if not statement.lstrip().upper().startswith(READ_ONLY_STATEMENTS):
-            raise RuntimeError("query endpoints are read-only; use @command to write")
 
 
 class ServiceDatabase:
@@ -102,7 +94,7 @@ class ServiceDatabase:
 
     def session(self, schema=None, read_only=False):
         """A new Session; with ``schema`` every unqualified table lives in that tenant schema.
-        ``read_only`` sessions autocommit each SELECT and refuse writes."""
+        ``read_only`` sessions autocommit each SELECT; PostgreSQL refuses their writes."""
         return Session(bind=self.bind_for(schema, read_only), expire_on_commit=False, autoflush=True)
 
     def dispose(self):

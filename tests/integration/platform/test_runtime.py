@@ -1,4 +1,5 @@
-"""Runtime guarantees: green database access, RPC timeouts, context propagation, health."""
+"""Runtime guarantees: green database access (psycopg's C build), a read pool PostgreSQL keeps
+read-only, RPC timeouts, context propagation, health."""
 
 import time
 
@@ -7,10 +8,13 @@ import pytest
 import requests
 from eventlet.greenpool import GreenPool
 from nameko.web.server import WebServer
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import DBAPIError
 
 from services.tenants.service import TenantsService
+from shared.db import ServiceDatabase, create_service_engine
 from shared.errors import ServiceTimeout
-from tests.support.probe import ProbeService, SleepyService
+from tests.support.probe import ProbeService, SleepyService, notes
 
 
 @pytest.fixture
@@ -21,18 +25,69 @@ def tongling(start_services, container_factory, onboard, rpc_client, tokens):
     return rpc_client("tongling", tokens.admin("tongling"))
 
 
-def test_psycopg_is_the_pure_python_build():
-    assert psycopg.pq.__impl__ == "python"
+def test_psycopg_is_the_c_build_waiting_through_eventlets_select():
+    assert psycopg.pq.__impl__ in ("binary", "c")
+    assert psycopg.waiting.wait is psycopg.waiting.wait_select  # not the hub-blocking wait_c
+
+
+def test_ten_slow_queries_through_the_service_engine_run_side_by_side(gj_databases):
+    engine = create_service_engine(gj_databases, "probe")
+
+    def nap(seconds):
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT pg_sleep(:s)"), {"s": seconds}).scalar()
+
+    try:
+        list(GreenPool(10).imap(nap, [0] * 10))  # ten pooled connections, already open
+        started = time.monotonic()
+        list(GreenPool(10).imap(nap, [0.3] * 10))
+        elapsed = time.monotonic() - started
+    finally:
+        engine.dispose()
+    # One after another (psycopg's default wait_c blocks the hub) they take 3 s.
+    assert elapsed < 1.0, f"10 x pg_sleep(0.3) took {elapsed:.2f}s: psycopg is not green"
 
 
 def test_ten_slow_queries_run_side_by_side(tongling, rpc_client, tokens):
     clients = [rpc_client("tongling", tokens.admin("tongling")) for _ in range(10)]
     clients[0].probe.slow(0)  # warm up
     started = time.monotonic()
-    assert list(GreenPool(10).imap(lambda c: c.probe.slow(0.5), clients)) == [0.5] * 10
+    assert list(GreenPool(10).imap(lambda c: c.probe.slow(0.3), clients)) == [0.3] * 10
     elapsed = time.monotonic() - started
-    # Serialised they would take 5 s; run side by side they take one sleep plus overhead.
-    assert elapsed < 2.5, f"10 x pg_sleep(0.5) took {elapsed:.2f}s: the service is not green"
+    # Serialised they would take 3 s; run side by side they take one sleep plus overhead.
+    assert elapsed < 1.5, f"10 x pg_sleep(0.3) took {elapsed:.2f}s: the service is not green"
+
+
+def test_postgresql_refuses_writes_through_the_read_pool(tongling, gj_databases):
+    """The pool @query endpoints use autocommits: PostgreSQL itself (default_transaction_read_only)
+    refuses every kind of write with SQLSTATE 25006, including those no statement prefix shows."""
+    database = ServiceDatabase(create_service_engine(gj_databases, "probe"),
+                               create_service_engine(gj_databases, "probe", read_only=True))
+    writes = [
+        insert(notes).values(body="x"),
+        text("WITH gone AS (DELETE FROM t_tongling.notes RETURNING id) SELECT count(*) FROM gone"),
+        text("SELECT id FROM t_tongling.notes FOR UPDATE"),
+        text("SELECT nextval('t_tongling.notes_id_seq')"),
+        text("CREATE TABLE t_tongling.sneaky (id int)"),
+    ]
+    try:
+        for statement in writes:
+            session = database.session("t_tongling", read_only=True)
+            try:
+                with pytest.raises(DBAPIError) as refused:
+                    session.execute(statement)
+            finally:
+                session.close()
+            assert isinstance(refused.value.orig, psycopg.errors.ReadOnlySqlTransaction), statement
+            assert refused.value.orig.sqlstate == "25006"
+        with database.session("t_tongling") as writer:  # the write pool is not affected
+            writer.execute(insert(notes).values(body="kept"))
+            writer.commit()
+        with database.session("t_tongling", read_only=True) as reader:
+            assert reader.execute(select(func.count()).select_from(notes)).scalar() == 1
+    finally:
+        database.dispose()
+    assert tongling.probe.count_notes() == 1
 
 
 def test_service_to_service_calls_time_out(tongling):
