@@ -62,6 +62,17 @@ def erase(obj, tenant, person_id):
         sys.exit(1)
 
 
+def active_tenants(config):
+    slugs, cursor = [], None
+    with rpc(config) as proxy:
+        while True:
+            page = proxy.tenants.list_tenants({"status": "active", "limit": 200, "cursor": cursor})
+            slugs += [tenant["slug"] for tenant in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return slugs
+
+
 @people.command("reseal")
 @click.option("--tenant", "only", multiple=True, help="only these tenants (default: every active tenant)")
 @click.option("--batch", default=500, show_default=True)
@@ -70,8 +81,7 @@ def reseal(obj, only, batch):
     """Re-encrypt contact points sealed with an older key (after 'gongjian keys rotate-pii' and a
     restart of tenants). Resumable: run again after an interruption."""
     config = obj["config"]
-    with rpc(config) as proxy:
-        slugs = list(only) or [t["slug"] for t in proxy.tenants.list_tenants({"status": "active", "limit": 200})["items"]]
+    slugs = list(only) or active_tenants(config)
     for slug in slugs:
         with rpc(config, tenant=slug) as proxy:
             while True:

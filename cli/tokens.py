@@ -1,10 +1,12 @@
 """``gongjian token`` and ``gongjian clients``: tokens for operators, tests and integrators."""
 
 import json
+from types import SimpleNamespace
 
 import click
 
 from cli.common import mint, rpc
+from services.tenants.domain import person_grants
 from shared.caller import ALL_TENANTS, PLATFORM_OPERATOR, ROLES, Grant
 
 
@@ -82,7 +84,5 @@ def person_token(config, tenant, person_id, ttl):
         person = proxy.tenants.get_person(person_id)
     if person["status"] != "active":
         raise click.ClickException(f"person {person_id} is {person['status']}")
-    grants = [Grant(g["role"], g["scope"], g["unit_id"]) for g in person["roles"]]
-    if Grant("resident") not in grants:
-        grants.append(Grant("resident"))
+    grants = person_grants([SimpleNamespace(**g) for g in person["roles"]], delegated=False)
     return mint(config, tenant, grants, ttl=ttl, subject=f"person:{person['id']}")

@@ -69,11 +69,11 @@ from sqlalchemy import Text, and_, cast, delete, func, inspect, select, update
 
 from shared import platform_tables
 from shared.audit import entries_for_subject
+from shared.caller import PERSON_PREFIX
 from shared.endpoints import command, query
 from shared.rpc import rpc
 from shared.schemas import Input
 
-PERSON_PREFIX = "person:"
 PSEUDONYM_PREFIX = "erased:"
 ERASED_NAME = "已注销用户"
 ERASED_RESPONSE = {"personal_data": "erased"}

@@ -87,8 +87,6 @@ PERSON_TRANSITIONS = {
     "erase": ({PERSON_ACTIVE, PERSON_DEACTIVATED, PERSON_ERASED}, PERSON_ERASED),
 }
 
-ERASED_NAME = "已注销用户"  # what an erased person's name becomes everywhere
-
 # How far a role reaches, for "never grant a role above your own" (站内层级).
 ROLE_RANK = {
     "tenant_admin": 100,  # 组织部

@@ -16,7 +16,7 @@ from services.tenants import (
 from services.tenants.keyring import PersonalDataKeys
 from services.tenants.signer import TokenSigner
 from shared.config import setting
-from shared.endpoints import command, query
+from shared.endpoints import command, load, query
 from shared.errors import NotFound
 from shared.events import on_event
 from shared.pagination import page
@@ -29,6 +29,7 @@ from shared.services import installed_services
 TENANT = schemas.Tenant()
 API_CLIENT = schemas.ApiClient()
 PERSON = schemas.Person()
+GET_PERSON = schemas.GetPerson()
 DATA_REQUEST = schemas.DataRequest()
 
 
@@ -140,7 +141,7 @@ class TenantsService(GongjianService):
     @rpc
     @query()
     def get_person(self, scope, person_id, reveal=False):
-        data = schemas.GetPerson().load({"person_id": str(person_id), "reveal": reveal})
+        data = load(GET_PERSON, {"person_id": person_id, "reveal": reveal})
         return PERSON.dump(people.get_person(scope, self.pii, data))
 
     @rpc

@@ -50,9 +50,10 @@ def test_export_gathers_every_service_into_one_document(town):
     assert {c["channel"]: c["address"] for c in own["contact_points"]}["sms"] == "+86" + PHONE
     assert [c["id"] for c in document["services"]["organizations"]["cases"]] == [town["case"]["id"]]
     assert [b["id"] for b in document["services"]["venues"]["bookings"]] == [town["booking"]["id"]]
-    for service in ("organizations", "venues"):
+    for service, method in (("organizations", "report_case"), ("venues", "create_booking")):
         methods = {row["method"] for row in document["services"][service]["audit"]}
         assert methods & {"report_case", "create_booking"}
+        assert method in methods
 
 
 def test_erasure_anonymises_everywhere_blocks_sign_in_and_is_idempotent(town, rpc_client):

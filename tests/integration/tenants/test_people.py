@@ -199,3 +199,11 @@ def test_missing_forged_and_expired_tokens_are_refused(tenant, rpc_client, token
             client.get_person(person["id"])
         with pytest.raises(Unauthenticated):
             client.register_person({"name": "x"})
+
+
+def test_malformed_ids_are_validation_errors(tenant):
+    with pytest.raises(ValidationError) as caught:
+        tenant.get_person("not-a-uuid")
+    assert "person_id" in caught.value.details
+    with pytest.raises(ValidationError):
+        tenant.get_person(str(uuid.uuid4()), reveal="yes please")
